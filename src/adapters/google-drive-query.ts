@@ -1,0 +1,41 @@
+import type { drive_v3 } from 'googleapis/build/src/apis/drive/index.js';
+import type { ListFilesQuery } from '../domain/ports.js';
+
+/**
+ * Quotes text as a string literal of Drive's query language: backslash and single quote are
+ * escaped with a backslash. https://developers.google.com/workspace/drive/api/guides/ref-search-terms
+ */
+export function driveString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * files.list parameters for a view, folder or search. Drive lists trashed files unless told not
+ * to, so every query says `trashed = false`.
+ */
+export function buildListRequest(query: ListFilesQuery): drive_v3.Params$Resource$Files$List {
+  const terms = ['trashed = false'];
+  let corpora = 'user';
+  if (query.search) {
+    terms.push(`name contains ${driveString(query.search)}`);
+    if (query.view === 'shared') terms.push('sharedWithMe = true');
+    // A search looks everywhere the person can see, shared drives included.
+    corpora = query.view === 'shared' ? 'user' : 'allDrives';
+  } else if (query.view === 'shared' && !query.folderId) {
+    terms.push('sharedWithMe = true');
+  } else {
+    terms.push(`${driveString(query.folderId ?? 'root')} in parents`);
+    if (query.view !== 'mydrive') corpora = 'allDrives';
+  }
+  if (query.foldersOnly) terms.push(`mimeType = 'application/vnd.google-apps.folder'`);
+  return {
+    q: terms.join(' and '),
+    corpora,
+    includeItemsFromAllDrives: true,
+    supportsAllDrives: true,
+    pageSize: query.pageSize ?? 100,
+    pageToken: query.pageToken,
+    // sharedWithMe listings have no folder structure; Drive sorts those by name alone.
+    orderBy: 'folder,name_natural',
+  };
+}

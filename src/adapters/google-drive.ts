@@ -1,0 +1,191 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OAuth2Client } from 'google-auth-library';
+import { type drive_v3, drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
+import { FOLDER_MIME, isFolder, isGoogleEditorFile } from '../domain/document-formats.js';
+import type {
+  DownloadResult,
+  Drive,
+  DriveConnector,
+  DriveItem,
+  DriveUser,
+  FilePage,
+  ListFilesQuery,
+  UploadedFile,
+  UploadRequest,
+} from '../domain/ports.js';
+import { mapDriveError } from './google-drive-errors.js';
+import { buildListRequest } from './google-drive-query.js';
+import { resumableUpload } from './google-drive-resumable.js';
+
+export interface GoogleDriveOptions {
+  /** googleapis root URL with trailing slash (the test double's base, or Google's). */
+  apiRoot: string;
+  /** Files at or above this size are uploaded with a resumable session. */
+  resumableThresholdBytes?: number;
+  /** Chunk size for resumable uploads; a multiple of 256 KiB. */
+  chunkBytes?: number;
+  /** Per-request timeout for metadata calls. */
+  timeoutMs?: number;
+}
+
+const FILE_FIELDS = 'id, name, mimeType, size, modifiedTime';
+
+/** Builds a Drive per access token, on the real googleapis client. */
+export class GoogleDriveConnector implements DriveConnector {
+  private readonly options: Required<GoogleDriveOptions>;
+
+  constructor(options: GoogleDriveOptions) {
+    this.options = {
+      resumableThresholdBytes: 5 * 1024 * 1024,
+      chunkBytes: 8 * 1024 * 1024,
+      timeoutMs: 20_000,
+      ...options,
+    };
+  }
+
+  forToken(accessToken: string): Drive {
+    return new GoogleDrive(accessToken, this.options);
+  }
+}
+
+function toItem(f: drive_v3.Schema$File): DriveItem {
+  const mimeType = f.mimeType ?? 'application/octet-stream';
+  return {
+    id: f.id ?? '',
+    name: f.name ?? '',
+    mimeType,
+    isFolder: isFolder(mimeType),
+    size: f.size != null ? Number(f.size) : null,
+    modifiedTime: f.modifiedTime ?? null,
+  };
+}
+
+class GoogleDrive implements Drive {
+  private readonly auth: OAuth2Client;
+  private readonly api: drive_v3.Drive;
+
+  constructor(
+    accessToken: string,
+    private readonly options: Required<GoogleDriveOptions>,
+  ) {
+    this.auth = new OAuth2Client();
+    this.auth.setCredentials({ access_token: accessToken });
+    // Our own backoff (domain/retry.ts) decides about retries, including 403 userRateLimitExceeded,
+    // which gaxios would not retry anyway.
+    this.api = driveApi({
+      version: 'v3',
+      auth: this.auth,
+      rootUrl: options.apiRoot,
+      retry: false,
+      timeout: options.timeoutMs,
+    });
+  }
+
+  async whoAmI(): Promise<DriveUser> {
+    try {
+      const { data } = await this.api.about.get({ fields: 'user(displayName, emailAddress)' });
+      const email = data.user?.emailAddress;
+      if (!email) throw new Error('about.get returned no email');
+      return { email, name: data.user?.displayName ?? email };
+    } catch (err) {
+      throw mapDriveError(err);
+    }
+  }
+
+  async list(query: ListFilesQuery): Promise<FilePage> {
+    try {
+      if (query.view === 'drives' && !query.folderId && !query.search) {
+        const { data } = await this.api.drives.list({
+          pageSize: query.pageSize ?? 100,
+          pageToken: query.pageToken,
+          fields: 'nextPageToken, drives(id, name)',
+        });
+        return {
+          files: (data.drives ?? []).map((d) => ({
+            id: d.id ?? '',
+            name: d.name ?? '',
+            mimeType: FOLDER_MIME,
+            isFolder: true,
+            size: null,
+            modifiedTime: null,
+          })),
+          nextPageToken: data.nextPageToken ?? null,
+        };
+      }
+      const { data } = await this.api.files.list({
+        ...buildListRequest(query),
+        fields: `nextPageToken, files(${FILE_FIELDS})`,
+      });
+      return { files: (data.files ?? []).map(toItem), nextPageToken: data.nextPageToken ?? null };
+    } catch (err) {
+      throw mapDriveError(err);
+    }
+  }
+
+  async get(fileId: string): Promise<DriveItem> {
+    try {
+      const { data } = await this.api.files.get({ fileId, fields: FILE_FIELDS, supportsAllDrives: true });
+      return toItem(data);
+    } catch (err) {
+      throw mapDriveError(err, fileId);
+    }
+  }
+
+  async download(file: DriveItem, destinationPath: string, signal?: AbortSignal): Promise<DownloadResult> {
+    const exporting = isGoogleEditorFile(file.mimeType);
+    let body: Readable;
+    try {
+      const res = exporting
+        ? await this.api.files.export(
+            { fileId: file.id, mimeType: 'application/pdf' },
+            { responseType: 'stream', signal, timeout: 0 },
+          )
+        : await this.api.files.get(
+            { fileId: file.id, alt: 'media', supportsAllDrives: true },
+            { responseType: 'stream', signal, timeout: 0 },
+          );
+      body = res.data as unknown as Readable;
+    } catch (err) {
+      throw mapDriveError(err, file.id);
+    }
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    try {
+      // The temporary file already exists with mode 0600; 'w' truncates it and keeps the mode.
+      await pipeline(body, createWriteStream(destinationPath, { flags: 'w' }), { signal });
+    } catch (err) {
+      throw mapDriveError(err, file.id);
+    }
+    return { bytes, mimeType: exporting ? 'application/pdf' : file.mimeType };
+  }
+
+  async upload(request: UploadRequest): Promise<UploadedFile> {
+    try {
+      if (request.size >= this.options.resumableThresholdBytes) {
+        return await resumableUpload({
+          auth: this.auth,
+          apiRoot: this.options.apiRoot,
+          chunkBytes: this.options.chunkBytes,
+          request,
+        });
+      }
+      // googleapis ignores the client's rootUrl for media uploads: it must be passed per call.
+      const { data } = await this.api.files.create(
+        {
+          requestBody: { name: request.name, parents: [request.folderId], mimeType: request.mimeType },
+          media: { mimeType: request.mimeType, body: createReadStream(request.filePath) },
+          supportsAllDrives: true,
+          fields: 'id, name',
+        },
+        { rootUrl: this.options.apiRoot, signal: request.signal, timeout: 0 },
+      );
+      return { id: data.id ?? '', name: data.name ?? request.name };
+    } catch (err) {
+      throw mapDriveError(err, request.folderId);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Store } from 'express-session';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AuditLog, Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
+import type { PrintService } from './domain/printing.js';
+import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
+import { loadCatalogs } from './http/i18n.js';
+import { errorHandler, notFound } from './http/middleware/errors.js';
+import { noStore } from './http/middleware/no-store.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { sessionLifetime } from './http/middleware/session-lifetime.js';
+import { renderer } from './http/render.js';
+import { sessionRoutes } from './http/routes/api-session.js';
+import { fileRoutes } from './http/routes/api-files.js';
+import { printRoutes } from './http/routes/api-print.js';
+import { printerRoutes } from './http/routes/api-printers.js';
+import { authRoutes } from './http/routes/auth.js';
+import { pageRoutes } from './http/routes/pages.js';
+import { cookieName, csrfProtection, requireSessionStore, sessionMiddleware } from './http/session.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  signIn: GoogleSignIn;
+  drives: DriveConnector;
+  printSystem: PrintSystem;
+  printing: PrintService;
+  audit: AuditLog;
+  sessionStore: Store;
+  lifecycle: SessionLifecycle;
+  sealer: TokenSealer;
+  /** Routers added by later features (scan, admin), mounted after the core API. */
+  extraRoutes?: express.Router[];
+}
+
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'views');
+
+/** Builds the Express app; binds no port and reads no environment. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  if (config.trustProxy) app.set('trust proxy', config.trustProxy);
+
+  app.use(requestLog(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'upgrade-insecure-requests': config.secure ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.secure,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h', index: false }));
+
+  app.use(sessionMiddleware({ store: deps.sessionStore, secret: config.session.secret, secure: config.secure, idleSeconds: config.session.idleSeconds }));
+  app.use(requireSessionStore);
+  app.use((_req, res, next) => {
+    res.locals.cookieName = cookieName(config.secure);
+    next();
+  });
+  app.use(sessionLifetime({ lifecycle: deps.lifecycle, clock: deps.clock }));
+  app.use(
+    renderer({
+      viewsDir: VIEWS_DIR,
+      catalogs: loadCatalogs(VIEWS_DIR),
+      idleSeconds: config.session.idleSeconds,
+      retentionDays: config.audit.retentionDays,
+    }),
+  );
+  app.use(express.json({ limit: '32kb' }));
+  app.use(csrfProtection);
+  app.use('/api', noStore);
+
+  app.use(
+    authRoutes({
+      signIn: deps.signIn,
+      drives: deps.drives,
+      sealer: deps.sealer,
+      lifecycle: deps.lifecycle,
+      audit: deps.audit,
+      clock: deps.clock,
+      adminEmails: config.adminEmails,
+      userKey: config.audit.userKey,
+      printerIds: config.printers.map((p) => p.id),
+      onFailure: (reason, req) => logger.warn({ reason, path: req.path }, 'sign-in did not complete'),
+    }),
+  );
+  app.use(sessionRoutes());
+  app.use(printerRoutes({ printers: config.printers, printSystem: deps.printSystem }));
+  app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
+  app.use(printRoutes({ drives: deps.drives, sealer: deps.sealer, printing: deps.printing }));
+  for (const router of deps.extraRoutes ?? []) app.use(router);
+  app.use(
+    pageRoutes({
+      drives: deps.drives,
+      sealer: deps.sealer,
+      printers: config.printers,
+      printSystem: deps.printSystem,
+      printing: deps.printing,
+    }),
+  );
+
+  app.use(notFound);
+  app.use(
+    errorHandler({
+      onUnexpected: (err, req) =>
+        logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, path: req.path }, 'unexpected error'),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,78 @@
+// Typed errors with a stable code and the HTTP status the contract gives them.
+// The message is always a sentence a person can act on; upstream messages are never copied in.
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export class BadInputError extends AppError {
+  constructor(message: string, code = 'bad_input') {
+    super(code, 400, message);
+  }
+}
+
+export class NotSignedInError extends AppError {
+  constructor(message = 'Sign in with Google to continue.') {
+    super('not_signed_in', 401, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this.', code = 'forbidden') {
+    super(code, 403, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, code = 'not_found') {
+    super(code, 404, message);
+  }
+}
+
+export class TooLargeError extends AppError {
+  constructor(message: string, code = 'too_large') {
+    super(code, 413, message);
+  }
+}
+
+export class UnsupportedTypeError extends AppError {
+  constructor(message: string, code = 'unsupported_type') {
+    super(code, 415, message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests. Wait a moment and try again.') {
+    super('rate_limited', 429, message);
+  }
+}
+
+/** Google or a printer failed; `code` says which and why. */
+export class UpstreamError extends AppError {
+  /** Whether trying again later may succeed (rate limits, 5xx, busy printer). */
+  readonly retryable: boolean;
+  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(code, 502, message, { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export class NotReadyError extends AppError {
+  constructor(message = 'The service is not ready. Try again in a moment.', code = 'not_ready') {
+    super(code, 503, message);
+  }
+}
+
+/** Drive answered 401: the access token is no longer valid; the session must end. */
+export class SignedOutError extends AppError {
+  constructor(message = 'Your Google sign-in has ended. Sign in again.') {
+    super('signed_out', 401, message);
+  }
+}

@@ -1,0 +1,112 @@
+import type { AuditLog, Clock, GoogleSignIn } from './ports.js';
+
+/** One live session as every instance sees it: when it must end and the (sealed) token to revoke then. */
+export interface SessionIndexEntry {
+  sid: string;
+  /** Epoch ms: the earlier of last activity + idle time and sign-in + maximum time. */
+  deadline: number;
+  /** Epoch ms: sign-in + maximum time, to tell an idle ending from a maximum one. */
+  maxDeadline: number;
+  /** The access token, sealed by a TokenSealer; never stored in the clear. */
+  sealedToken: string;
+  /** The account, for the audit record of the expiry (hashed there). */
+  userEmail: string;
+}
+
+/** Deadlines of live sessions, shared by all instances. */
+export interface SessionIndex {
+  /** Creates or moves a session's entry. */
+  upsert(entry: SessionIndexEntry): Promise<void>;
+  /** Removes the entry; resolves true only for the one caller that removed it (an atomic claim). */
+  claim(sid: string): Promise<SessionIndexEntry | null>;
+  /** Entries whose deadline is at or before `now`, at most `limit`. */
+  due(now: number, limit: number): Promise<SessionIndexEntry[]>;
+  /** All entries (admin report). */
+  all(): Promise<SessionIndexEntry[]>;
+}
+
+export interface TokenSealer {
+  /** Encrypts a token with a fresh IV; the result is safe to store. */
+  seal(token: string): string;
+  /** Decrypts what seal produced; throws on tampering. */
+  open(sealed: string): string;
+}
+
+export type SessionEndReason = 'signout' | 'idle' | 'max' | 'admin';
+
+export interface SessionLifecycleOptions {
+  index: SessionIndex;
+  sealer: TokenSealer;
+  signIn: GoogleSignIn;
+  audit: AuditLog;
+  clock: Clock;
+  /** Removes the session's data from the session store. */
+  destroySession: (sid: string) => Promise<void>;
+  idleMs: number;
+  maxMs: number;
+  onError?: (err: unknown, context: string) => void;
+}
+
+/** Starts and ends sessions so that every ending, however it comes, revokes the token exactly once. */
+export class SessionLifecycle {
+  constructor(private readonly o: SessionLifecycleOptions) {}
+
+  deadline(signedInAt: number, lastSeenAt: number): number {
+    return Math.min(lastSeenAt + this.o.idleMs, signedInAt + this.o.maxMs);
+  }
+
+  /** Why a session with these times has ended at `now`, or null while it is live. */
+  endedBy(signedInAt: number, lastSeenAt: number, now = this.o.clock.now()): 'idle' | 'max' | null {
+    if (now >= signedInAt + this.o.maxMs) return 'max';
+    if (now >= lastSeenAt + this.o.idleMs) return 'idle';
+    return null;
+  }
+
+  async track(entry: { sid: string; signedInAt: number; lastSeenAt: number; sealedToken: string; userEmail: string }) {
+    await this.o.index.upsert({
+      sid: entry.sid,
+      deadline: this.deadline(entry.signedInAt, entry.lastSeenAt),
+      maxDeadline: entry.signedInAt + this.o.maxMs,
+      sealedToken: entry.sealedToken,
+      userEmail: entry.userEmail,
+    });
+  }
+
+  /**
+   * Ends a session: claims its index entry (so only one instance acts), revokes the token at
+   * Google, destroys the stored session and records why. Safe to call more than once.
+   */
+  async end(
+    sid: string,
+    reason: SessionEndReason,
+    current?: { sealedToken: string; userEmail: string },
+  ): Promise<boolean> {
+    // The index entry is the claim; a session missing from it (an index lost with a Redis flush)
+    // still has its own token revoked when the request that ends it carries the session.
+    const entry = (await this.o.index.claim(sid)) ?? (current ? { sid, ...current } : null);
+    if (!entry) return false;
+    try {
+      await this.o.signIn.revoke(this.o.sealer.open(entry.sealedToken));
+    } catch (err) {
+      this.o.onError?.(err, 'revoke');
+    }
+    await this.o.destroySession(sid).catch((err) => this.o.onError?.(err, 'destroy'));
+    await this.o.audit.record({
+      event: reason === 'signout' ? 'signout' : 'session.expired',
+      user: entry.userEmail,
+      detail: { reason },
+    });
+    return true;
+  }
+
+  /** Ends every session whose deadline passed; returns how many this call ended. */
+  async reap(limit = 100): Promise<number> {
+    const due = await this.o.index.due(this.o.clock.now(), limit);
+    let ended = 0;
+    for (const entry of due) {
+      const reason = this.o.clock.now() >= entry.maxDeadline ? 'max' : 'idle';
+      if (await this.end(entry.sid, reason)) ended++;
+    }
+    return ended;
+  }
+}

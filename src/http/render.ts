@@ -1,0 +1,86 @@
+import type { Request, RequestHandler } from 'express';
+import { Eta } from 'eta';
+import { type Catalog, fromAcceptLanguage, isLang, LANGUAGES, type Lang, translator } from './i18n.js';
+import { formatBytes, formatDate, typeKey } from './view-helpers.js';
+
+export interface RenderOptions {
+  viewsDir: string;
+  catalogs: Record<Lang, Catalog>;
+  /** Idle seconds, for the panel's sign-out warning. */
+  idleSeconds: number;
+  /** Audit retention, named in the privacy notice. */
+  retentionDays: number;
+}
+
+/** The language for this request: ?lang=, then the session's choice, then Accept-Language, then English. */
+export function languageOf(req: Request): Lang {
+  const asked = req.query.lang;
+  if (isLang(asked)) return asked;
+  if (isLang(req.session?.lang)) return req.session.lang;
+  return fromAcceptLanguage(req.get('accept-language')) ?? 'en';
+}
+
+/**
+ * Adds res.locals.render(view, data): renders views/<view>.eta inside the shared layout with the
+ * request's language, user and CSRF token. Templates escape every value by default.
+ */
+export function renderer(options: RenderOptions): RequestHandler {
+  const eta = new Eta({ views: options.viewsDir, autoEscape: true, cache: true, useWith: false });
+  return (req, res, next) => {
+    const lang = languageOf(req);
+    // A signed-in person's explicit choice sticks for the session.
+    if (isLang(req.query.lang) && req.session?.user) req.session.lang = lang;
+    const catalog = options.catalogs[lang];
+    const t = translator(catalog);
+    res.locals.lang = lang;
+    res.locals.t = t;
+    res.locals.render = (view: string, data: Record<string, unknown> = {}) => {
+      const html = eta.render(view, {
+        ...data,
+        t,
+        lang,
+        languages: LANGUAGES,
+        user: req.session?.user ?? null,
+        csrfToken: req.session?.user ? req.session.csrfToken : null,
+        idleSeconds: options.idleSeconds,
+        retentionDays: options.retentionDays,
+        deadline: res.locals.sessionDeadline ?? null,
+        path: req.path,
+        query: req.query,
+        langUrl: (l: Lang) => withQuery(req.originalUrl, { lang: l }),
+        formatBytes: (n: number | null) => formatBytes(t, n),
+        formatDate: (iso: string | null) => formatDate(lang, iso),
+        typeKey,
+        now: Date.now(),
+        // Error texts by code, for messages the panel script shows; '<' escaped for a <script> block.
+        errorTextsJson: errorTexts(catalog),
+      });
+      res.type('html').send(html);
+    };
+    next();
+  };
+}
+
+/** The same URL with some query values replaced. */
+export function withQuery(url: string, values: Record<string, string | undefined>): string {
+  const u = new URL(url, 'http://x');
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) u.searchParams.delete(k);
+    else u.searchParams.set(k, v);
+  }
+  return `${u.pathname}${u.search}`;
+}
+
+const errorTextCache = new WeakMap<Catalog, string>();
+
+function errorTexts(catalog: Catalog): string {
+  let json = errorTextCache.get(catalog);
+  if (!json) {
+    const entries = Object.entries(catalog)
+      .filter(([k]) => k.startsWith('error.'))
+      .map(([k, v]) => [k.slice(6), v]);
+    json = JSON.stringify(Object.fromEntries(entries)).replace(/</g, '\\u003c');
+    errorTextCache.set(catalog, json);
+  }
+  return json;
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Drive ids are URL-safe base64-ish; 'root' is Drive's alias for My Drive. */
+export const driveId = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'is not a valid Drive id');
+
+/** Query of GET /api/files and the browse page. */
+export const filesQuery = z.object({
+  view: z.enum(['mydrive', 'shared', 'drives']).default('mydrive'),
+  folderId: driveId.optional(),
+  q: z
+    .string()
+    .max(200, 'search text is too long (200 characters at most)')
+    .transform((s) => s.trim())
+    .optional(),
+  pageToken: z.string().max(2048).regex(/^[\x21-\x7e]*$/, 'is not a valid page token').optional(),
+  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+  foldersOnly: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
+});
+
+export type FilesQuery = z.infer<typeof filesQuery>;
+
+export function toListQuery(q: FilesQuery) {
+  return {
+    view: q.view,
+    ...(q.folderId ? { folderId: q.folderId } : {}),
+    ...(q.q ? { search: q.q } : {}),
+    ...(q.pageToken ? { pageToken: q.pageToken } : {}),
+    ...(q.pageSize ? { pageSize: q.pageSize } : {}),
+    ...(q.foldersOnly ? { foldersOnly: true } : {}),
+  };
+}

@@ -1,0 +1,107 @@
+import { copyFile, writeFile } from 'node:fs/promises';
+import { FOLDER_MIME, isGoogleEditorFile } from '../../src/domain/document-formats.js';
+import { NotFoundError, SignedOutError, UpstreamError } from '../../src/domain/errors.js';
+import type {
+  DownloadResult,
+  Drive,
+  DriveConnector,
+  DriveItem,
+  DriveUser,
+  FilePage,
+  ListFilesQuery,
+  UploadedFile,
+  UploadRequest,
+} from '../../src/domain/ports.js';
+
+interface FakeFile extends DriveItem {
+  parent: string;
+  content?: Buffer;
+}
+
+/** An in-memory Drive for HTTP tests: one user per token, a few files, failure switches. */
+export class FakeDriveConnector implements DriveConnector {
+  readonly files = new Map<string, FakeFile>();
+  readonly users = new Map<string, DriveUser>();
+  readonly listCalls: ListFilesQuery[] = [];
+  readonly uploads: Array<UploadRequest & { content: Buffer }> = [];
+  revoked = new Set<string>();
+  /** Downloads of these ids fail this many times with a retryable error. */
+  flaky = new Map<string, number>();
+
+  addUser(token: string, user: DriveUser) {
+    this.users.set(token, user);
+  }
+
+  addFile(f: Partial<FakeFile> & { id: string; name: string; mimeType: string }) {
+    this.files.set(f.id, {
+      parent: 'root',
+      isFolder: f.mimeType === FOLDER_MIME,
+      size: f.content ? f.content.length : null,
+      modifiedTime: '2026-11-01T10:00:00.000Z',
+      ...f,
+    });
+  }
+
+  forToken(accessToken: string): Drive {
+    const self = this;
+    const user = () => {
+      const u = self.users.get(accessToken);
+      if (!u || self.revoked.has(accessToken)) throw new SignedOutError();
+      return u;
+    };
+    const item = (f: FakeFile): DriveItem => ({
+      id: f.id,
+      name: f.name,
+      mimeType: f.mimeType,
+      isFolder: f.isFolder,
+      size: f.size,
+      modifiedTime: f.modifiedTime,
+    });
+    return {
+      async whoAmI() {
+        return user();
+      },
+      async list(query: ListFilesQuery): Promise<FilePage> {
+        user();
+        self.listCalls.push(query);
+        const all = [...self.files.values()].filter((f) =>
+          query.search ? f.name.toLowerCase().includes(query.search.toLowerCase()) : f.parent === (query.folderId ?? 'root'),
+        );
+        const start = query.pageToken ? Number(query.pageToken) : 0;
+        const size = query.pageSize ?? 100;
+        const page = all.slice(start, start + size);
+        return { files: page.map(item), nextPageToken: start + size < all.length ? String(start + size) : null };
+      },
+      async get(fileId: string): Promise<DriveItem> {
+        user();
+        const f = self.files.get(fileId);
+        if (!f) throw new NotFoundError('That file or folder is not in your Drive.', 'file_not_found');
+        return item(f);
+      },
+      async download(file: DriveItem, destinationPath: string): Promise<DownloadResult> {
+        user();
+        const left = self.flaky.get(file.id) ?? 0;
+        if (left > 0) {
+          self.flaky.set(file.id, left - 1);
+          throw new UpstreamError('drive_rate_limited', 'Google Drive is busy.', { retryable: true });
+        }
+        const f = self.files.get(file.id);
+        if (!f) throw new NotFoundError('gone', 'file_not_found');
+        const content = isGoogleEditorFile(f.mimeType) ? Buffer.from(`%PDF-1.4 export of ${f.name}`) : (f.content ?? Buffer.alloc(0));
+        await writeFile(destinationPath, content);
+        return { bytes: content.length, mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType };
+      },
+      async upload(request: UploadRequest): Promise<UploadedFile> {
+        user();
+        const tmp = `${request.filePath}.copy`;
+        await copyFile(request.filePath, tmp);
+        const { readFile, rm } = await import('node:fs/promises');
+        const content = await readFile(tmp);
+        await rm(tmp);
+        self.uploads.push({ ...request, content });
+        const id = `up-${self.uploads.length}`;
+        return { id, name: request.name };
+      },
+    };
+  }
+}

@@ -1,0 +1,198 @@
+// The panel's only script: state-changing calls with the CSRF header, job status polling,
+// "show more" paging, and the idle sign-out warning. No third-party code, no storage.
+(() => {
+  const body = document.body;
+  const csrf = body.dataset.csrf || '';
+  const errorTexts = JSON.parse(document.getElementById('error-texts')?.textContent || '{}');
+
+  const explain = (err) => (err && errorTexts[err.code]) || errorTexts.internal || 'Error';
+
+  async function call(method, url, data, background) {
+    const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
+    if (data !== undefined) headers['Content-Type'] = 'application/json';
+    if (background) headers['X-Background'] = '1';
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: data === undefined ? undefined : JSON.stringify(data),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    let json = null;
+    try {
+      json = await res.json();
+    } catch {
+      json = null;
+    }
+    if (res.status === 401) {
+      window.location.assign('/?signin=expired');
+      throw new Error('signed out');
+    }
+    if (!res.ok) {
+      const e = new Error('request failed');
+      e.code = json?.error?.code || 'internal';
+      throw e;
+    }
+    return json;
+  }
+  window.panelCall = call;
+
+  // Sign out
+  for (const b of document.querySelectorAll('[data-action="signout"]')) {
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        await call('POST', '/auth/signout');
+      } catch {
+        // even if the call failed, leave the signed-in page
+      }
+      window.location.assign(b.dataset.done || '/');
+    });
+  }
+
+  // Copies stepper
+  for (const btn of document.querySelectorAll('.stepper button')) {
+    btn.addEventListener('click', () => {
+      const input = btn.parentElement.querySelector('input');
+      const next = Math.min(99, Math.max(1, Number(input.value || 1) + Number(btn.dataset.step)));
+      input.value = String(next);
+    });
+  }
+
+  // Print confirmation
+  const form = document.getElementById('print-form');
+  if (form) {
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const start = document.getElementById('print-start');
+      const error = document.getElementById('print-error');
+      start.disabled = true;
+      error.hidden = true;
+      const f = new FormData(form);
+      const payload = {
+        fileId: form.dataset.fileId,
+        printerId: f.get('printerId'),
+        copies: Number(f.get('copies') || 1),
+        sides: f.get('sides'),
+        color: f.get('color'),
+      };
+      const ranges = String(f.get('pageRanges') || '').trim();
+      if (ranges) payload.pageRanges = ranges;
+      try {
+        const { jobId } = await call('POST', '/api/print', payload);
+        window.location.assign(`/jobs/${encodeURIComponent(jobId)}`);
+      } catch (err) {
+        error.textContent = explain(err);
+        error.hidden = false;
+        start.disabled = false;
+      }
+    });
+  }
+
+  // Job status
+  const job = document.getElementById('job');
+  if (job) {
+    const order = ['queued', 'downloading', 'sending', 'printing', 'completed'];
+    const status = document.getElementById('job-status');
+    const cancel = document.getElementById('job-cancel');
+    const jobError = document.getElementById('job-error');
+    const deleted = document.getElementById('job-deleted');
+    const show = (j) => {
+      job.dataset.state = j.state;
+      status.textContent = status.dataset[`text${j.state[0].toUpperCase()}${j.state.slice(1)}`] || j.state;
+      status.className = `status ${j.state}`;
+      const at = order.indexOf(j.state);
+      for (const li of job.querySelectorAll('.steps li')) {
+        const i = order.indexOf(li.dataset.step);
+        li.className = at < 0 ? '' : i < at || j.state === 'completed' ? 'done' : i === at ? 'now' : '';
+      }
+      if (j.error) {
+        jobError.textContent = explain(j.error);
+        jobError.hidden = false;
+      }
+      const ended = ['completed', 'failed', 'canceled'].includes(j.state);
+      cancel.hidden = ended;
+      if (ended || j.state === 'printing') deleted.hidden = false;
+      return ended;
+    };
+    const id = job.dataset.jobId;
+    const poll = async () => {
+      try {
+        const j = await call('GET', `/api/print/${encodeURIComponent(id)}`, undefined, true);
+        if (show(j)) return;
+      } catch {
+        // keep trying: a short network hiccup should not stop the status page
+      }
+      setTimeout(poll, 1000);
+    };
+    show({ state: job.dataset.state });
+    if (!['completed', 'failed', 'canceled'].includes(job.dataset.state)) setTimeout(poll, 500);
+    cancel.addEventListener('click', async () => {
+      cancel.disabled = true;
+      try {
+        show(await call('POST', `/api/print/${encodeURIComponent(id)}/cancel`));
+      } catch (err) {
+        jobError.textContent = explain(err);
+        jobError.hidden = false;
+      }
+      cancel.disabled = false;
+    });
+  }
+
+  // "Show more": fetch the next page and append its rows, so the list keeps what was shown.
+  document.addEventListener('click', async (ev) => {
+    const more = ev.target.closest?.('a.more');
+    if (!more) return;
+    ev.preventDefault();
+    more.classList.add('busy');
+    try {
+      const res = await fetch(more.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const list = document.querySelector('ul.files');
+      for (const li of doc.querySelectorAll('ul.files > li')) list.appendChild(document.importNode(li, true));
+      const next = doc.querySelector('a.more');
+      if (next) more.replaceWith(document.importNode(next, true));
+      else more.remove();
+    } catch {
+      window.location.assign(more.href);
+    }
+  });
+
+  // Idle warning: 30 s before the server ends an idle session, offer to stay; then sign out.
+  const warning = document.getElementById('idle-warning');
+  if (csrf && body.dataset.deadline && warning) {
+    const skew = Date.now() - Number(body.dataset.now);
+    let deadline = Number(body.dataset.deadline) + skew;
+    let timer = null;
+    const tick = () => {
+      const left = Math.round((deadline - Date.now()) / 1000);
+      if (left <= 0) {
+        call('POST', '/auth/signout')
+          .catch(() => undefined)
+          .finally(() => window.location.assign('/?signin=expired'));
+        return;
+      }
+      if (left <= 30) {
+        warning.hidden = false;
+        warning.textContent = '';
+        const p = document.createElement('span');
+        p.textContent = warning.dataset.text.replace('{seconds}', String(left));
+        const stay = document.createElement('button');
+        stay.type = 'button';
+        stay.className = 'button primary';
+        stay.textContent = warning.dataset.stay;
+        stay.addEventListener('click', async () => {
+          const s = await call('GET', '/api/session').catch(() => null);
+          if (s?.expiresAt) deadline = s.expiresAt + skew;
+          warning.hidden = true;
+        });
+        warning.append(p, stay);
+      } else {
+        warning.hidden = true;
+      }
+      timer = setTimeout(tick, 1000);
+    };
+    timer = setTimeout(tick, 1000);
+    void timer;
+  }
+})();
