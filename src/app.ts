@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
@@ -7,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { AuditLog, Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
 import type { PrintService } from './domain/printing.js';
+import type { ScanService } from './domain/scanning.js';
+import type { TempFiles } from './domain/temp-files.js';
 import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
 import { loadCatalogs } from './http/i18n.js';
 import { errorHandler, notFound } from './http/middleware/errors.js';
@@ -18,8 +21,10 @@ import { sessionRoutes } from './http/routes/api-session.js';
 import { fileRoutes } from './http/routes/api-files.js';
 import { printRoutes } from './http/routes/api-print.js';
 import { printerRoutes } from './http/routes/api-printers.js';
+import { scanRoutes } from './http/routes/api-scans.js';
 import { authRoutes } from './http/routes/auth.js';
 import { pageRoutes } from './http/routes/pages.js';
+import { scanPageRoutes } from './http/routes/pages-scan.js';
 import { cookieName, csrfProtection, requireSessionStore, sessionMiddleware } from './http/session.js';
 
 export interface AppDeps {
@@ -30,6 +35,8 @@ export interface AppDeps {
   drives: DriveConnector;
   printSystem: PrintSystem;
   printing: PrintService;
+  scanning: ScanService;
+  temp: TempFiles;
   audit: AuditLog;
   sessionStore: Store;
   lifecycle: SessionLifecycle;
@@ -38,7 +45,12 @@ export interface AppDeps {
   extraRoutes?: express.Router[];
 }
 
-export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'views');
+/** views/ at the project root, from src/ (tsx) or dist/src/ (compiled). */
+export const VIEWS_DIR = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const beside = path.resolve(here, '..', 'views');
+  return existsSync(beside) ? beside : path.resolve(here, '..', '..', 'views');
+})();
 
 /** Builds the Express app; binds no port and reads no environment. */
 export function createApp(deps: AppDeps): Express {
@@ -111,6 +123,24 @@ export function createApp(deps: AppDeps): Express {
   app.use(printerRoutes({ printers: config.printers, printSystem: deps.printSystem }));
   app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
   app.use(printRoutes({ drives: deps.drives, sealer: deps.sealer, printing: deps.printing }));
+  app.use(
+    scanRoutes({
+      drives: deps.drives,
+      sealer: deps.sealer,
+      scanning: deps.scanning,
+      temp: deps.temp,
+      maxBytes: config.scan.maxBytes,
+      publicUrl: config.publicUrl,
+    }),
+  );
+  app.use(
+    scanPageRoutes({
+      drives: deps.drives,
+      sealer: deps.sealer,
+      maxBytes: config.scan.maxBytes,
+      ticketSeconds: config.scan.ticketSeconds,
+    }),
+  );
   for (const router of deps.extraRoutes ?? []) app.use(router);
   app.use(
     pageRoutes({

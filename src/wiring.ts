@@ -1,4 +1,4 @@
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
@@ -8,11 +8,15 @@ import { GoogleDriveConnector } from './adapters/google-drive.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
 import { IppPrintSystem } from './adapters/ipp-printer.js';
 import { InMemoryPrintJobStore } from './adapters/memory-job-store.js';
+import { InMemoryScanOutcomeStore } from './adapters/memory-outcome-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
+import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
+import { PdfLibCombiner } from './adapters/pdf-combiner.js';
 import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import { systemClock } from './domain/clock.js';
 import type { Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
 import { PrintService } from './domain/printing.js';
+import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
 import { TempFiles } from './domain/temp-files.js';
 
@@ -70,6 +74,24 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     idleMs: config.session.idleSeconds * 1000,
     maxMs: config.session.maxSeconds * 1000,
     onError: (err, context) => logger.warn({ context, err: { message: (err as Error).message } }, 'session end step failed'),
+    onEnded: (sid) => scanning.endSession(sid),
+  });
+  const scanning: ScanService = new ScanService({
+    temp,
+    audit,
+    clock,
+    tickets: new InMemoryScanTicketStore(),
+    outcomes: new InMemoryScanOutcomeStore(),
+    combiner: new PdfLibCombiner(),
+    ticketSeconds: config.scan.ticketSeconds,
+    driveForSession: async (sid) => {
+      const data = await new Promise<SessionData | null>((ok) =>
+        sessionStore.get(sid, (err, s) => ok(err ? null : ((s as SessionData | null | undefined) ?? null))),
+      );
+      if (!data?.user || !data.token || !data.signedInAt) return null;
+      if (lifecycle.endedBy(data.signedInAt, data.lastSeenAt ?? data.signedInAt)) return null;
+      return drives.forToken(sealer.open(data.token));
+    },
   });
   const printing = new PrintService({
     printers: config.printers,
@@ -85,7 +107,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
 
   let reaper: NodeJS.Timeout | null = null;
   return {
-    deps: { config, logger, clock, signIn, drives, printSystem, printing, audit, sessionStore, lifecycle, sealer },
+    deps: { config, logger, clock, signIn, drives, printSystem, printing, scanning, temp, audit, sessionStore, lifecycle, sealer },
     temp,
     audit,
     async start() {
@@ -96,6 +118,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       }
       reaper = setInterval(() => {
         lifecycle.reap().catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'session reaper failed'));
+        scanning.sweep().catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'ticket sweep failed'));
       }, overrides.reapIntervalMs ?? 5000);
       reaper.unref();
     },

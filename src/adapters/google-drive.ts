@@ -16,7 +16,7 @@ import type {
   UploadRequest,
 } from '../domain/ports.js';
 import { mapDriveError } from './google-drive-errors.js';
-import { buildListRequest } from './google-drive-query.js';
+import { buildListRequest, driveString } from './google-drive-query.js';
 import { resumableUpload } from './google-drive-resumable.js';
 
 export interface GoogleDriveOptions {
@@ -161,6 +161,22 @@ class GoogleDrive implements Drive {
       throw mapDriveError(err, file.id);
     }
     return { bytes, mimeType: exporting ? 'application/pdf' : file.mimeType };
+  }
+
+  async countNamed(folderId: string, name: string): Promise<number> {
+    try {
+      const { data } = await this.api.files.list({
+        q: `${driveString(folderId)} in parents and name = ${driveString(name)} and trashed = false`,
+        corpora: 'allDrives',
+        includeItemsFromAllDrives: true,
+        supportsAllDrives: true,
+        pageSize: 10,
+        fields: 'files(id)',
+      });
+      return data.files?.length ?? 0;
+    } catch (err) {
+      throw mapDriveError(err, folderId);
+    }
   }
 
   async upload(request: UploadRequest): Promise<UploadedFile> {

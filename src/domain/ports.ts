@@ -104,6 +104,8 @@ export interface Drive {
   download(file: DriveItem, destinationPath: string, signal?: AbortSignal): Promise<DownloadResult>;
   /** Creates a new file in a folder from a local file (multipart when small, resumable when large). */
   upload(request: UploadRequest): Promise<UploadedFile>;
+  /** How many files in a folder already have this exact name (Drive allows duplicates). */
+  countNamed(folderId: string, name: string): Promise<number>;
 }
 
 export interface DriveConnector {
@@ -219,4 +221,49 @@ export interface AuditEvent {
 export interface AuditLog {
   /** Appends one event; never throws for a full disk, logs instead. */
   record(event: AuditEvent): Promise<void>;
+}
+
+// ---- Scan tickets (single-use upload capabilities for scanning devices) ---------------------
+
+export interface ScanTicket {
+  /** sha256 (hex) of the capability in the upload URL; the capability itself is never stored. */
+  hash: string;
+  /** The session the ticket belongs to; it dies with it. */
+  sid: string;
+  ownerKey: string;
+  /** The account, for the audit record (hashed there). */
+  userEmail: string;
+  folderId: string;
+  folderName: string;
+  /** File name for Drive, already cleaned. */
+  name: string;
+  /** 'one': a single upload; 'many': one upload per page and a final /finish. */
+  pages: 'one' | 'many';
+  expiresAt: number;
+  /** Received pages (temporary file names, in order) of a 'many' ticket. */
+  parts: string[];
+  /** open: accepts uploads; used: done or in progress, refuses everything. */
+  state: 'open' | 'used';
+}
+
+/** What became of a used ticket, for the panel that waits for it. Kept until the ticket expires. */
+export type ScanOutcome =
+  | { state: 'uploaded'; fileId: string; name: string; duplicateName: boolean }
+  | { state: 'failed'; error: { code: string; message: string } };
+
+export interface ScanTicketStore {
+  /** Stores a new ticket; it disappears by itself after expiresAt. */
+  create(ticket: ScanTicket): Promise<void>;
+  /** A ticket by hash, or null. */
+  get(hash: string): Promise<ScanTicket | null>;
+  /** Atomically marks an open ticket used and returns it; null when absent, used or expired. */
+  take(hash: string, now: number): Promise<ScanTicket | null>;
+  /** Atomically appends a page to an open 'many' ticket; false when it is no longer open. */
+  addPart(hash: string, part: string, now: number): Promise<boolean>;
+  /** Deletes a ticket. */
+  remove(hash: string): Promise<void>;
+  /** Deletes and returns every ticket of a session (the session ended). */
+  removeBySession(sid: string): Promise<ScanTicket[]>;
+  /** Deletes and returns tickets that expired before `now`, so their pages can be deleted. */
+  removeExpired(now: number): Promise<ScanTicket[]>;
 }

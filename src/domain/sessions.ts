@@ -45,6 +45,8 @@ export interface SessionLifecycleOptions {
   idleMs: number;
   maxMs: number;
   onError?: (err: unknown, context: string) => void;
+  /** Runs after a session ended (its scan tickets die with it). */
+  onEnded?: (sid: string) => Promise<void>;
 }
 
 /** Starts and ends sessions so that every ending, however it comes, revokes the token exactly once. */
@@ -91,6 +93,7 @@ export class SessionLifecycle {
       this.o.onError?.(err, 'revoke');
     }
     await this.o.destroySession(sid).catch((err) => this.o.onError?.(err, 'destroy'));
+    await this.o.onEnded?.(sid).catch((err) => this.o.onError?.(err, 'ended-hook'));
     await this.o.audit.record({
       event: reason === 'signout' ? 'signout' : 'session.expired',
       user: entry.userEmail,

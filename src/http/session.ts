@@ -107,7 +107,8 @@ function sameSecret(a: string, b: string): boolean {
 
 /** A state-changing call from a signed-in session must carry X-CSRF-Token. */
 export const csrfProtection: RequestHandler = (req, _res, next) => {
-  if (!STATE_CHANGING.has(req.method) || !req.session?.user) {
+  // Device uploads are authorised by their single-use link, not by a cookie.
+  if (!STATE_CHANGING.has(req.method) || !req.session?.user || req.path.startsWith('/scan-upload/')) {
     next();
     return;
   }

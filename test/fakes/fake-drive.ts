@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { FOLDER_MIME, isGoogleEditorFile } from '../../src/domain/document-formats.js';
 import { NotFoundError, SignedOutError, UpstreamError } from '../../src/domain/errors.js';
 import type {
@@ -91,13 +91,17 @@ export class FakeDriveConnector implements DriveConnector {
         await writeFile(destinationPath, content);
         return { bytes: content.length, mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType };
       },
+      async countNamed(folderId: string, name: string): Promise<number> {
+        user();
+        const existing = [...self.files.values()].filter((f) => f.parent === folderId && f.name === name).length;
+        return existing + self.uploads.filter((u) => u.folderId === folderId && u.name === name).length;
+      },
       async upload(request: UploadRequest): Promise<UploadedFile> {
         user();
-        const tmp = `${request.filePath}.copy`;
-        await copyFile(request.filePath, tmp);
-        const { readFile, rm } = await import('node:fs/promises');
-        const content = await readFile(tmp);
-        await rm(tmp);
+        if (!self.files.get(request.folderId)?.isFolder && request.folderId !== 'root') {
+          throw new NotFoundError('That folder is not in your Drive.', 'file_not_found');
+        }
+        const content = await readFile(request.filePath);
         self.uploads.push({ ...request, content });
         const id = `up-${self.uploads.length}`;
         return { id, name: request.name };

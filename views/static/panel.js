@@ -158,6 +158,93 @@
     }
   });
 
+  // Scan: upload from the panel with progress, or wait for the device on a single-use link.
+  const scanForm = document.getElementById('scan-form');
+  if (scanForm) {
+    const texts = JSON.parse(document.getElementById('scan-texts').textContent);
+    const $ = (id) => document.getElementById(id);
+    const fill = (text, values) => text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+    const progress = () => {
+      $('scan-setup').hidden = true;
+      $('scan-progress').hidden = false;
+    };
+    const done = (r) => {
+      $('scan-bar').hidden = true;
+      $('scan-ticket').hidden = true;
+      $('scan-status').textContent = '';
+      $('scan-done').textContent = fill(texts.done, { name: r.name, folder: scanForm.dataset.folderName });
+      $('scan-done').hidden = false;
+      $('scan-dup').hidden = !r.duplicateName;
+      $('scan-again').hidden = false;
+    };
+    const failed = (err) => {
+      $('scan-bar').hidden = true;
+      $('scan-error').textContent = explain(err);
+      $('scan-error').hidden = false;
+      $('scan-again').hidden = false;
+    };
+    $('scan-file').addEventListener('change', () => {
+      const file = $('scan-file').files[0];
+      if (!file) return;
+      const data = new FormData();
+      data.append('folderId', scanForm.dataset.folderId);
+      data.append('name', scanForm.elements.name.value);
+      data.append('file', file);
+      progress();
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/scans');
+      xhr.setRequestHeader('X-CSRF-Token', csrf);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = (e) => {
+        if (!e.lengthComputable) return;
+        const percent = Math.round((e.loaded / e.total) * 100);
+        $('scan-bar').value = percent;
+        $('scan-status').textContent = percent < 100 ? fill(texts.uploading, { percent }) : texts.saving;
+      };
+      xhr.onload = () => {
+        let json = null;
+        try {
+          json = JSON.parse(xhr.responseText);
+        } catch {
+          json = null;
+        }
+        if (xhr.status === 201) done(json);
+        else failed(json?.error || { code: 'scan_failed' });
+      };
+      xhr.onerror = () => failed({ code: 'bad_upload' });
+      $('scan-status').textContent = fill(texts.uploading, { percent: 0 });
+      xhr.send(data);
+    });
+    $('scan-device').addEventListener('click', async () => {
+      try {
+        const t = await call('POST', '/api/scan-tickets', {
+          folderId: scanForm.dataset.folderId,
+          name: scanForm.elements.name.value,
+          pages: 'many',
+        });
+        progress();
+        $('scan-bar').hidden = true;
+        $('scan-ticket').hidden = false;
+        $('scan-url').textContent = t.uploadUrl;
+        const poll = async () => {
+          try {
+            const o = await call('GET', `/api/scan-tickets/${t.ticketId}`, undefined, true);
+            if (o.state === 'uploaded') return done(o);
+            if (o.state === 'failed') return failed(o.error);
+            $('scan-pages').textContent = o.pages ? fill(texts.pages, { n: o.pages }) : '';
+          } catch (err) {
+            if (err.code === 'ticket_not_found') return failed({ code: 'ticket_expired' });
+          }
+          setTimeout(poll, 2000);
+        };
+        setTimeout(poll, 2000);
+      } catch (err) {
+        failed(err);
+        progress();
+      }
+    });
+  }
+
   // Idle warning: 30 s before the server ends an idle session, offer to stay; then sign out.
   const warning = document.getElementById('idle-warning');
   if (csrf && body.dataset.deadline && warning) {

@@ -16,10 +16,15 @@ export function requestLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       res.locals.log.info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) },
+        { method: req.method, path: loggablePath(req.path), status: res.statusCode, ms: Math.round(ms) },
         'request',
       );
     });
     next();
   };
+}
+
+/** The path with scan-ticket capabilities masked: a ticket URL grants an upload until it is used. */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/scan-upload\/[^/]+/, '/scan-upload/[ticket]');
 }

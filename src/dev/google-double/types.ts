@@ -1,0 +1,135 @@
+// Public types of the Google test double. Other parts of the project (tests, the demo) import these
+// through index.ts, so changes here are API changes.
+
+export interface DoubleClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+}
+
+export interface DoubleUser {
+  id: string;
+  email: string;
+  name: string;
+  permissionId?: string;
+}
+
+export interface GoogleDoubleOptions {
+  /** 0 / undefined = a random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  clients: DoubleClient[];
+  /** Default: the sample users (alice, bob, admin). */
+  users?: DoubleUser[];
+  /** Email of the user approved without a consent page, or false for the consent page. Default false. */
+  autoApprove?: string | false;
+  /** Default 3600. */
+  accessTokenTtlSeconds?: number;
+  /** Default true: load the sample files and shared drives. */
+  seed?: boolean;
+}
+
+export const FOLDER_MIME = 'application/vnd.google-apps.folder';
+
+/** Google editor types: they have no bytes, only exports. */
+export const EDITOR_MIMES: ReadonlySet<string> = new Set([
+  'application/vnd.google-apps.document',
+  'application/vnd.google-apps.spreadsheet',
+  'application/vnd.google-apps.presentation',
+  'application/vnd.google-apps.drawing',
+]);
+
+export interface StoredFile {
+  id: string;
+  name: string;
+  mimeType: string;
+  /** Parent folder ids (a My Drive root id, a folder id, or a shared drive id). Empty for roots. */
+  parents: string[];
+  /** Set for items that live in a shared drive. */
+  driveId?: string;
+  /** Owner emails; empty for shared-drive items (the drive owns them). */
+  ownedBy: string[];
+  /** Emails the item was shared with directly (they appear under sharedWithMe). */
+  sharedWith: string[];
+  trashed: boolean;
+  starred: boolean;
+  createdTime: string;
+  modifiedTime: string;
+  /** Byte count of `content`; undefined for folders and editor files. */
+  size?: number;
+  /** The bytes; undefined for folders and Google editor files. */
+  content?: Buffer;
+  md5Checksum?: string;
+  /** Text of a Google editor file, used to build its PDF export. */
+  text?: string;
+  /** Makes exports answer 403 exportSizeLimitExceeded. */
+  exportTooLarge?: boolean;
+  /** A My Drive root or a shared drive's root folder: never listed as a child. */
+  isRoot?: boolean;
+  description?: string;
+}
+
+export interface StoredDrive {
+  id: string;
+  name: string;
+  /** Member emails; every member may read and add files. */
+  members: string[];
+  createdTime: string;
+}
+
+export type NewFile = Partial<StoredFile> & {
+  name: string;
+  mimeType: string;
+  parents?: string[];
+  content?: Buffer;
+};
+
+export interface IssuedToken {
+  accessToken: string;
+  email: string;
+  refreshToken?: string;
+  accessType: string;
+  scope: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  authorization?: string;
+}
+
+export interface DoubleFaults {
+  /** Next N media/export downloads of this file answer 403 userRateLimitExceeded (or 429 rateLimitExceeded). */
+  rateLimit(fileId: string, times: number, kind?: '403' | '429'): void;
+  /** Downloads of this file always answer 500 backendError (or the given status). */
+  failAlways(fileId: string, status?: number): void;
+  /** Next resumable PUT chunk(s) answer 503 after reading (and not storing) the body. */
+  failNextUploadChunk(times?: number): void;
+  /** Next resumable PUT chunk(s): the socket is destroyed mid-body; nothing of the chunk is stored. */
+  dropNextUploadConnection(times?: number): void;
+  /** Revocation answers 500. */
+  failRevoke(times?: number): void;
+  clear(): void;
+}
+
+export interface GoogleDouble {
+  /** e.g. http://127.0.0.1:43211 (no trailing slash). */
+  baseUrl: string;
+  close(): Promise<void>;
+  setAutoApprove(email: string | false): void;
+  readonly issuedTokens: IssuedToken[];
+  /** Every revocation call's token, in order (repeats included). */
+  readonly revokedTokens: string[];
+  /** Every request received. */
+  readonly requests: LoggedRequest[];
+  isTokenValid(token: string): boolean;
+  /** Makes Drive answer 401 for this access token. */
+  expireToken(token: string): void;
+  addFile(file: NewFile): StoredFile;
+  getFile(id: string): StoredFile | undefined;
+  findFilesByName(name: string): StoredFile[];
+  fileContent(id: string): Buffer | undefined;
+  faults: DoubleFaults;
+}

@@ -1,0 +1,284 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { AppError, BadInputError, NotFoundError, UnsupportedTypeError } from './errors.js';
+import type { AuditLog, Clock, Drive, ScanOutcome, ScanTicket, ScanTicketStore } from './ports.js';
+import { cleanScanName, type ScanType, sniffScanType } from './scan-files.js';
+import type { TempFiles } from './temp-files.js';
+
+/** Combines page files (PDF, JPEG, PNG) into one PDF. */
+export interface PdfCombiner {
+  combine(pages: Array<{ path: string; type: ScanType }>, outputPath: string): Promise<{ pages: number }>;
+}
+
+/** The Drive of the user a ticket belongs to, while their session lives. */
+export type DriveForSession = (sid: string) => Promise<Drive | null>;
+
+/** Outcomes of used tickets, readable by the panel that created them. */
+export interface ScanOutcomeStore {
+  set(ticketHash: string, outcome: ScanOutcome, ttlMs: number): Promise<void>;
+  get(ticketHash: string): Promise<ScanOutcome | null>;
+}
+
+export interface ScanServiceOptions {
+  temp: TempFiles;
+  audit: AuditLog;
+  clock: Clock;
+  tickets: ScanTicketStore;
+  outcomes: ScanOutcomeStore;
+  combiner: PdfCombiner;
+  driveForSession: DriveForSession;
+  ticketSeconds: number;
+  /** Pages one 'many' ticket accepts. */
+  maxPages?: number;
+}
+
+export interface ReceivedFile {
+  /** Temporary file written by the upload parser (inside TEMP_DIR). */
+  path: string;
+  size: number;
+}
+
+export interface Destination {
+  folderId: string;
+  /** The name asked for; cleaned here. */
+  name?: string;
+}
+
+export interface ScanResult {
+  fileId: string;
+  name: string;
+  folderId: string;
+  folderName: string;
+  duplicateName: boolean;
+}
+
+const hashOf = (capability: string) => createHash('sha256').update(capability).digest('hex');
+
+/** Scans into Drive: from the panel, or from a device with a single-use ticket. */
+export class ScanService {
+  private readonly o: Required<ScanServiceOptions>;
+
+  constructor(options: ScanServiceOptions) {
+    this.o = { maxPages: 200, ...options };
+  }
+
+  /** A scan uploaded from the panel's browser goes to Drive; the temporary file is deleted on every path. */
+  async uploadFromPanel(input: { drive: Drive; file: ReceivedFile; to: Destination; userEmail: string; fallbackName: string }) {
+    return this.deleting([input.file.path], input.userEmail, async () => {
+      const folder = await this.folder(input.drive, input.to.folderId);
+      const type = await this.typeOf(input.file.path);
+      return this.send(input.drive, {
+        path: input.file.path,
+        size: input.file.size,
+        type,
+        folderId: folder.id,
+        folderName: folder.name,
+        name: cleanScanName(input.to.name, type, input.fallbackName),
+        userEmail: input.userEmail,
+      });
+    });
+  }
+
+  /** A new single-use capability for a device; only its hash is stored. */
+  async createTicket(input: {
+    drive: Drive;
+    sid: string;
+    ownerKey: string;
+    userEmail: string;
+    to: Destination;
+    pages: 'one' | 'many';
+    fallbackName: string;
+  }): Promise<{ capability: string; ticketId: string; expiresAt: number; folderName: string }> {
+    const folder = await this.folder(input.drive, input.to.folderId);
+    const capability = randomBytes(32).toString('base64url');
+    const hash = hashOf(capability);
+    const expiresAt = this.o.clock.now() + this.o.ticketSeconds * 1000;
+    await this.o.tickets.create({
+      hash,
+      sid: input.sid,
+      ownerKey: input.ownerKey,
+      userEmail: input.userEmail,
+      folderId: folder.id,
+      folderName: folder.name,
+      // The real extension is known only when the bytes arrive; keep the bare cleaned name.
+      name: (input.to.name ?? '').trim() || input.fallbackName,
+      pages: input.pages,
+      expiresAt,
+      parts: [],
+      state: 'open',
+    });
+    return { capability, ticketId: hash, expiresAt, folderName: folder.name };
+  }
+
+  /** Refuses early, before a body is read, a capability that cannot be used. */
+  async checkTicket(capability: string): Promise<ScanTicket> {
+    const ticket = await this.o.tickets.get(hashOf(capability));
+    if (!ticket) throw new NotFoundError('This scan link is not valid. Start the scan again at the panel.', 'ticket_not_found');
+    if (ticket.expiresAt <= this.o.clock.now()) throw ticketGone('ticket_expired', 'This scan link has expired. Start again at the panel.');
+    if (ticket.state !== 'open') throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+    return ticket;
+  }
+
+  /** A device upload: the whole document ('one') or one page ('many'). */
+  async receiveWithTicket(capability: string, file: ReceivedFile): Promise<{ fileId: string; name: string } | { pages: number }> {
+    const hash = hashOf(capability);
+    const ticket = await this.checkTicket(capability).catch(async (err) => {
+      await this.o.temp.remove(file.path);
+      throw err;
+    });
+    if (ticket.pages === 'many') {
+      try {
+        const type = await this.typeOf(file.path);
+        if (type === 'image/tiff') {
+          throw new UnsupportedTypeError('Pages to combine must be PDF, JPEG or PNG.', 'unsupported_page_type');
+        }
+        if (ticket.parts.length >= this.o.maxPages) throw new BadInputError('Too many pages for one scan.', 'too_many_pages');
+        if (!(await this.o.tickets.addPart(hash, file.path, this.o.clock.now()))) {
+          throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+        }
+      } catch (err) {
+        await this.o.temp.remove(file.path);
+        throw err;
+      }
+      return { pages: ticket.parts.length + 1 };
+    }
+    const taken = await this.o.tickets.take(hash, this.o.clock.now());
+    if (!taken) {
+      await this.o.temp.remove(file.path);
+      throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+    }
+    return this.complete(taken, [file]);
+  }
+
+  /** Ends a 'many' ticket: combines the pages into one PDF and uploads it. */
+  async finish(capability: string): Promise<{ fileId: string; name: string }> {
+    await this.checkTicket(capability);
+    const taken = await this.o.tickets.take(hashOf(capability), this.o.clock.now());
+    if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+    if (taken.pages !== 'many') throw new BadInputError('This scan link takes one upload and no finish.', 'not_multipage');
+    if (taken.parts.length === 0) {
+      await this.o.tickets.remove(taken.hash);
+      throw new BadInputError('No pages were received for this scan.', 'no_pages');
+    }
+    return this.complete(taken, taken.parts.map((path) => ({ path, size: 0 })));
+  }
+
+  /** What became of a ticket, for its owner's panel. */
+  async outcome(ticketId: string, ownerKey: string): Promise<ScanOutcome | { state: 'waiting'; pages: number; expiresAt: number }> {
+    const ticket = await this.o.tickets.get(ticketId);
+    if (ticket && ticket.ownerKey !== ownerKey) throw new NotFoundError('No such scan.', 'ticket_not_found');
+    const done = await this.o.outcomes.get(ticketId);
+    if (done) return done;
+    if (!ticket) throw new NotFoundError('No such scan.', 'ticket_not_found');
+    return { state: 'waiting', pages: ticket.parts.length, expiresAt: ticket.expiresAt };
+  }
+
+  /** The session ended: its tickets die and their pages are deleted. */
+  async endSession(sid: string): Promise<void> {
+    for (const ticket of await this.o.tickets.removeBySession(sid)) await this.discard(ticket, 'session_ended');
+  }
+
+  /** Deletes expired tickets and their pages. */
+  async sweep(): Promise<number> {
+    const expired = await this.o.tickets.removeExpired(this.o.clock.now());
+    for (const ticket of expired) await this.discard(ticket, 'ticket_expired');
+    return expired.length;
+  }
+
+  private async complete(ticket: ScanTicket, files: ReceivedFile[]): Promise<{ fileId: string; name: string }> {
+    const ttl = Math.max(60_000, ticket.expiresAt - this.o.clock.now());
+    const paths = files.map((f) => f.path);
+    try {
+      const result = await this.deleting(paths, ticket.userEmail, async () => {
+        const drive = await this.o.driveForSession(ticket.sid);
+        if (!drive) throw ticketGone('ticket_session_ended', 'The person who started this scan has signed out. Start again.');
+        const document = ticket.pages === 'many' ? await this.combined(paths) : null;
+        if (document) paths.push(document.path);
+        const type = document ? 'application/pdf' : await this.typeOf(paths[0] as string);
+        return this.send(drive, {
+          path: document?.path ?? (paths[0] as string),
+          size: document?.size ?? (files[0]?.size as number),
+          type,
+          folderId: ticket.folderId,
+          folderName: ticket.folderName,
+          name: cleanScanName(ticket.name, type, ticket.name),
+          userEmail: ticket.userEmail,
+        });
+      });
+      await this.o.outcomes.set(ticket.hash, { state: 'uploaded', fileId: result.fileId, name: result.name, duplicateName: result.duplicateName }, ttl);
+      return { fileId: result.fileId, name: result.name };
+    } catch (err) {
+      const error = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'scan_failed', message: 'The scan could not be saved. Try again.' };
+      await this.o.outcomes.set(ticket.hash, { state: 'failed', error }, ttl);
+      throw err;
+    }
+    // The used ticket stays (state 'used') until it expires, so a second use is told so (410).
+  }
+
+  private async combined(pages: string[]): Promise<ReceivedFile> {
+    const typed = [];
+    for (const path of pages) typed.push({ path, type: await this.typeOf(path) });
+    const out = await this.o.temp.create('scan');
+    await this.o.combiner.combine(typed, out);
+    const handle = await open(out, 'r');
+    try {
+      return { path: out, size: (await handle.stat()).size };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async send(
+    drive: Drive,
+    s: { path: string; size: number; type: ScanType; folderId: string; folderName: string; name: string; userEmail: string },
+  ): Promise<ScanResult> {
+    const duplicateName = (await drive.countNamed(s.folderId, s.name)) > 0;
+    const uploaded = await drive.upload({ filePath: s.path, name: s.name, folderId: s.folderId, mimeType: s.type, size: s.size });
+    await this.o.audit.record({ event: 'scan.uploaded', user: s.userEmail, fileId: uploaded.id, detail: { folderId: s.folderId } });
+    return { fileId: uploaded.id, name: uploaded.name, folderId: s.folderId, folderName: s.folderName, duplicateName };
+  }
+
+  /** Runs work that consumes temporary files and deletes them afterwards, whatever happened. */
+  private async deleting<T>(paths: string[], userEmail: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'scan_failed';
+      await this.o.audit.record({ event: 'scan.failed', user: userEmail, detail: { code } });
+      throw err;
+    } finally {
+      let deleted = 0;
+      for (const p of paths) if (await this.o.temp.remove(p)) deleted++;
+      if (deleted > 0) await this.o.audit.record({ event: 'temp.deleted', user: userEmail, detail: { files: deleted, reason: 'scan' } });
+    }
+  }
+
+  private async discard(ticket: ScanTicket, reason: string): Promise<void> {
+    let deleted = 0;
+    for (const p of ticket.parts) if (await this.o.temp.remove(p)) deleted++;
+    if (deleted > 0) await this.o.audit.record({ event: 'temp.deleted', user: ticket.userEmail, detail: { files: deleted, reason } });
+  }
+
+  private async folder(drive: Drive, folderId: string): Promise<{ id: string; name: string }> {
+    const item = await drive.get(folderId);
+    if (!item.isFolder) throw new BadInputError('Choose a folder to save the scan in.', 'not_a_folder');
+    return { id: item.id, name: folderId === 'root' ? 'My Drive' : item.name };
+  }
+
+  private async typeOf(path: string): Promise<ScanType> {
+    const handle = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      await handle.read(head, 0, 16, 0);
+      const type = sniffScanType(head);
+      if (!type) throw new UnsupportedTypeError('Only PDF, JPEG, PNG and TIFF scans are accepted.', 'unsupported_scan_type');
+      return type;
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function ticketGone(code: string, message: string): AppError {
+  return new AppError(code, 410, message);
+}

@@ -1,0 +1,108 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { DriveConnector } from '../../domain/ports.js';
+import type { ScanService } from '../../domain/scanning.js';
+import type { TempFiles } from '../../domain/temp-files.js';
+import type { TokenSealer } from '../../domain/sessions.js';
+import { removeUploadOnError, singleUpload } from '../middleware/upload.js';
+import { parseInput } from '../middleware/validate.js';
+import { currentUser, driveFor, requireUser } from '../session.js';
+import { defaultScanName } from '../scan-names.js';
+import { driveId } from './files-query.js';
+
+export interface ScanRouteDeps {
+  drives: DriveConnector;
+  sealer: TokenSealer;
+  scanning: ScanService;
+  temp: TempFiles;
+  maxBytes: number;
+  publicUrl: string;
+}
+
+const destination = z.object({
+  folderId: driveId,
+  name: z.string().max(300, 'name is too long').optional(),
+});
+const ticketBody = destination.extend({ pages: z.enum(['one', 'many']).default('one') });
+/** 256-bit capability, base64url. */
+const capability = z.object({ capability: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a scan link') });
+const ticketId = z.object({ ticketId: z.string().regex(/^[0-9a-f]{64}$/, 'is not a scan id') });
+
+export function scanRoutes(deps: ScanRouteDeps): Router {
+  const router = Router();
+  const upload = singleUpload({ temp: deps.temp, maxBytes: deps.maxBytes });
+
+  /** create (panel): multipart `file`, `folderId`, optional `name`. */
+  router.post('/api/scans', requireUser, upload, async (req, res) => {
+    const to = parseInput(destination, req.body ?? {});
+    const user = currentUser(req);
+    const result = await deps.scanning.uploadFromPanel({
+      drive: driveFor(req, deps),
+      file: { path: req.file?.path as string, size: req.file?.size as number },
+      to,
+      userEmail: user.email,
+      fallbackName: defaultScanName(res.locals.t, Date.now()),
+    });
+    rememberFolder(req.session, { id: result.folderId, name: result.folderName });
+    res.status(201).json({ fileId: result.fileId, name: result.name, folderId: result.folderId, folderName: result.folderName, duplicateName: result.duplicateName });
+  });
+
+  /** create ticket (panel): a single-use upload URL for the scanning device. */
+  router.post('/api/scan-tickets', requireUser, async (req, res) => {
+    const body = parseInput(ticketBody, req.body ?? {});
+    const user = currentUser(req);
+    const ticket = await deps.scanning.createTicket({
+      drive: driveFor(req, deps),
+      sid: req.sessionID,
+      ownerKey: user.key,
+      userEmail: user.email,
+      to: body,
+      pages: body.pages,
+      fallbackName: defaultScanName(res.locals.t, Date.now()),
+    });
+    rememberFolder(req.session, { id: body.folderId, name: ticket.folderName });
+    res.status(201).json({
+      uploadUrl: `${deps.publicUrl}/scan-upload/${ticket.capability}`,
+      expiresAt: new Date(ticket.expiresAt).toISOString(),
+      ticketId: ticket.ticketId,
+    });
+  });
+
+  /** show ticket (panel): waiting, uploaded or failed. */
+  router.get('/api/scan-tickets/:ticketId', requireUser, async (req, res) => {
+    const { ticketId: id } = parseInput(ticketId, req.params);
+    res.json(await deps.scanning.outcome(id, currentUser(req).key));
+  });
+
+  /** upload with ticket (device, no cookie): the document, or one page of a 'many' ticket. */
+  router.post(
+    '/scan-upload/:capability',
+    async (req, _res, next) => {
+      const { capability: cap } = parseInput(capability, req.params);
+      // Refuse a dead link before reading a possibly huge body.
+      await deps.scanning.checkTicket(cap);
+      next();
+    },
+    upload,
+    async (req, res) => {
+      const { capability: cap } = parseInput(capability, req.params);
+      const result = await deps.scanning.receiveWithTicket(cap, { path: req.file?.path as string, size: req.file?.size as number });
+      if ('pages' in result) res.status(202).json({ pages: result.pages });
+      else res.status(201).json(result);
+    },
+  );
+
+  /** finish (device): combine the pages of a 'many' ticket into one PDF and upload it. */
+  router.post('/scan-upload/:capability/finish', async (req, res) => {
+    const { capability: cap } = parseInput(capability, req.params);
+    res.status(201).json(await deps.scanning.finish(cap));
+  });
+
+  router.use(['/api/scans', '/scan-upload'], removeUploadOnError);
+  return router;
+}
+
+function rememberFolder(session: Express.Request['session'], folder: { id: string; name: string }) {
+  const recent = (session.recentFolders ?? []).filter((f) => f.id !== folder.id);
+  session.recentFolders = [folder, ...recent].slice(0, 5);
+}

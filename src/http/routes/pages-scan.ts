@@ -1,0 +1,41 @@
+import { type Request, type Response, Router } from 'express';
+import type { DriveConnector } from '../../domain/ports.js';
+import type { TokenSealer } from '../../domain/sessions.js';
+import { noStore } from '../middleware/no-store.js';
+import { parseInput } from '../middleware/validate.js';
+import { defaultScanName } from '../scan-names.js';
+import { driveFor } from '../session.js';
+import { filesQuery } from './files-query.js';
+
+function signedIn(req: Request, res: Response): boolean {
+  if (req.session?.user) return true;
+  res.redirect(302, res.locals.sessionEnded ? '/?signin=expired' : '/');
+  return false;
+}
+
+/** The scan screen: pick a folder (folders only), a name, then upload or scan at the device. */
+export function scanPageRoutes(deps: { drives: DriveConnector; sealer: TokenSealer; maxBytes: number; ticketSeconds: number }): Router {
+  const router = Router();
+  router.get('/scan', noStore, async (req, res) => {
+    if (!signedIn(req, res)) return;
+    const query = parseInput(filesQuery.pick({ view: true, folderId: true, pageToken: true }), req.query);
+    const view = query.view === 'shared' ? 'mydrive' : query.view;
+    const folderId = query.folderId ?? (view === 'mydrive' ? 'root' : undefined);
+    const drive = driveFor(req, deps);
+    const [page, folder] = await Promise.all([
+      drive.list({ view, ...(folderId ? { folderId } : {}), foldersOnly: true, ...(query.pageToken ? { pageToken: query.pageToken } : {}) }),
+      folderId ? drive.get(folderId) : Promise.resolve(null),
+    ]);
+    res.locals.render('scan/index', {
+      view,
+      folder: folder ? { id: folder.id, name: folderId === 'root' ? res.locals.t('browse.root.mydrive') : folder.name } : null,
+      folders: page.files.filter((f) => f.isFolder),
+      nextPageToken: page.nextPageToken,
+      recent: req.session.recentFolders ?? [],
+      defaultName: defaultScanName(res.locals.t, Date.now()),
+      maxMb: Math.round(deps.maxBytes / 1024 / 1024),
+      ticketMinutes: Math.round(deps.ticketSeconds / 60),
+    });
+  });
+  return router;
+}
