@@ -9,19 +9,19 @@ import type { Config } from './config.js';
 import type { AuditLog, Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
 import type { PrintService } from './domain/printing.js';
 import type { ScanService } from './domain/scanning.js';
-import type { TempFiles } from './domain/temp-files.js';
 import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
+import type { TempFiles } from './domain/temp-files.js';
 import { loadCatalogs } from './http/i18n.js';
 import { errorHandler, notFound } from './http/middleware/errors.js';
 import { noStore } from './http/middleware/no-store.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { sessionLifetime } from './http/middleware/session-lifetime.js';
 import { renderer } from './http/render.js';
-import { sessionRoutes } from './http/routes/api-session.js';
 import { fileRoutes } from './http/routes/api-files.js';
 import { printRoutes } from './http/routes/api-print.js';
 import { printerRoutes } from './http/routes/api-printers.js';
 import { scanRoutes } from './http/routes/api-scans.js';
+import { sessionRoutes } from './http/routes/api-session.js';
 import { authRoutes } from './http/routes/auth.js';
 import { pageRoutes } from './http/routes/pages.js';
 import { scanPageRoutes } from './http/routes/pages-scan.js';
@@ -86,7 +86,14 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h', index: false }));
 
-  app.use(sessionMiddleware({ store: deps.sessionStore, secret: config.session.secret, secure: config.secure, idleSeconds: config.session.idleSeconds }));
+  app.use(
+    sessionMiddleware({
+      store: deps.sessionStore,
+      secret: config.session.secret,
+      secure: config.secure,
+      idleSeconds: config.session.idleSeconds,
+    }),
+  );
   app.use(requireSessionStore);
   app.use((_req, res, next) => {
     res.locals.cookieName = cookieName(config.secure);
@@ -156,7 +163,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     errorHandler({
       onUnexpected: (err, req) =>
-        logger.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message }, path: req.path }, 'unexpected error'),
+        logger.error(
+          { err: { name: (err as Error)?.name, message: (err as Error)?.message }, path: req.path },
+          'unexpected error',
+        ),
     }),
   );
   return app;

@@ -1,10 +1,8 @@
 import session, { type SessionData } from 'express-session';
 import type { Logger } from 'pino';
-import type { AppDeps } from './app.js';
-import type { Config } from './config.js';
 import { AuditLogFile } from './adapters/audit-log-file.js';
-import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleDriveConnector } from './adapters/google-drive.js';
+import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
 import { IppPrintSystem } from './adapters/ipp-printer.js';
 import { InMemoryPrintJobStore } from './adapters/memory-job-store.js';
@@ -13,6 +11,8 @@ import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
 import { PdfLibCombiner } from './adapters/pdf-combiner.js';
 import { AesGcmTokenSealer } from './adapters/token-sealer.js';
+import type { AppDeps } from './app.js';
+import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import type { Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
 import { PrintService } from './domain/printing.js';
@@ -70,10 +70,12 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     signIn,
     audit,
     clock,
-    destroySession: (sid) => new Promise((ok, fail) => sessionStore.destroy(sid, (e) => (e ? fail(e) : ok()))),
+    destroySession: (sid) =>
+      new Promise((ok, fail) => sessionStore.destroy(sid, (e) => (e ? fail(e) : ok()))),
     idleMs: config.session.idleSeconds * 1000,
     maxMs: config.session.maxSeconds * 1000,
-    onError: (err, context) => logger.warn({ context, err: { message: (err as Error).message } }, 'session end step failed'),
+    onError: (err, context) =>
+      logger.warn({ context, err: { message: (err as Error).message } }, 'session end step failed'),
     onEnded: (sid) => scanning.endSession(sid),
   });
   const scanning: ScanService = new ScanService({
@@ -102,12 +104,27 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     clock,
     ...(overrides.pollIntervalMs ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
-    onJobEnded: (job) => logger.info({ jobId: job.jobId, state: job.state, code: job.error?.code }, 'print job ended'),
+    onJobEnded: (job) =>
+      logger.info({ jobId: job.jobId, state: job.state, code: job.error?.code }, 'print job ended'),
   });
 
   let reaper: NodeJS.Timeout | null = null;
   return {
-    deps: { config, logger, clock, signIn, drives, printSystem, printing, scanning, temp, audit, sessionStore, lifecycle, sealer },
+    deps: {
+      config,
+      logger,
+      clock,
+      signIn,
+      drives,
+      printSystem,
+      printing,
+      scanning,
+      temp,
+      audit,
+      sessionStore,
+      lifecycle,
+      sealer,
+    },
     temp,
     audit,
     async start() {
@@ -117,8 +134,12 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
         await audit.record({ event: 'temp.deleted', detail: { reason: 'startup', file: name } });
       }
       reaper = setInterval(() => {
-        lifecycle.reap().catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'session reaper failed'));
-        scanning.sweep().catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'ticket sweep failed'));
+        lifecycle
+          .reap()
+          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'session reaper failed'));
+        scanning
+          .sweep()
+          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'ticket sweep failed'));
       }, overrides.reapIntervalMs ?? 5000);
       reaper.unref();
     },

@@ -41,7 +41,11 @@ export function verifyChain(lines: string[], firstPrev = GENESIS): ChainCheck {
       return { ok: false, line: n, reason: 'not valid JSON' };
     }
     if (record.prev !== prev) {
-      return { ok: false, line: n, reason: 'hash chain broken: the line before it was changed, removed or added' };
+      return {
+        ok: false,
+        line: n,
+        reason: 'hash chain broken: the line before it was changed, removed or added',
+      };
     }
     prev = lineHash(line);
   }

@@ -62,7 +62,8 @@ export function maskCredential(kind: CredentialKind, match: string): string {
   if (kind === 'private_key') return match;
   const visible = kind === 'configured_secret' ? 2 : Math.min(6, Math.floor(match.length / 4));
   const bearerPrefix = kind === 'bearer' ? /^Bearer\s+/i.exec(match)?.[0] : undefined;
-  if (bearerPrefix) return `${bearerPrefix}${match.slice(bearerPrefix.length, bearerPrefix.length + 4)}…`;
+  if (bearerPrefix)
+    return `${bearerPrefix.trim()} ${match.slice(bearerPrefix.length, bearerPrefix.length + 4)}…`;
   return `${match.slice(0, visible)}…`;
 }
 

@@ -13,7 +13,9 @@ const EXPORTABLE = new Set([
 /** Formats office printers accept directly (IPP Everywhere requires PDF or raster; JPEG is common). */
 const DIRECT = new Set(['application/pdf', 'image/jpeg', 'image/png', 'image/pwg-raster', 'image/urf']);
 
-export type PrintPlan = { kind: 'download'; documentFormat: string } | { kind: 'export'; documentFormat: 'application/pdf' };
+export type PrintPlan =
+  | { kind: 'download'; documentFormat: string }
+  | { kind: 'export'; documentFormat: 'application/pdf' };
 
 /** How a file of this MIME type is fetched and what document-format the printer is sent; null if unprintable. */
 export function printPlanFor(mimeType: string): PrintPlan | null {

@@ -173,7 +173,14 @@ export interface PrintSystem {
 
 // ---- Print jobs (kept where every instance can see them) ------------------------------------
 
-export type PrintJobState = 'queued' | 'downloading' | 'sending' | 'printing' | 'completed' | 'failed' | 'canceled';
+export type PrintJobState =
+  | 'queued'
+  | 'downloading'
+  | 'sending'
+  | 'printing'
+  | 'completed'
+  | 'failed'
+  | 'canceled';
 
 export interface PrintJob {
   jobId: string;

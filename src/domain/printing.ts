@@ -48,7 +48,8 @@ const ENDED: ReadonlySet<PrintJobState> = new Set(['completed', 'failed', 'cance
 
 /** Prints Drive files: download to a temporary file, Print-Job, follow the job, delete the file. */
 export class PrintService {
-  private readonly opts: Required<Omit<PrintServiceOptions, 'onJobEnded'>> & Pick<PrintServiceOptions, 'onJobEnded'>;
+  private readonly opts: Required<Omit<PrintServiceOptions, 'onJobEnded'>> &
+    Pick<PrintServiceOptions, 'onJobEnded'>;
   private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
 
   constructor(options: PrintServiceOptions) {
@@ -66,7 +67,8 @@ export class PrintService {
 
   printer(printerId: string): PrinterConfig {
     const printer = this.opts.printers.find((p) => p.id === printerId);
-    if (!printer) throw new NotFoundError('That printer is not known here. Pick one from the list.', 'printer_not_found');
+    if (!printer)
+      throw new NotFoundError('That printer is not known here. Pick one from the list.', 'printer_not_found');
     return printer;
   }
 
@@ -74,7 +76,8 @@ export class PrintService {
   async submit(request: PrintRequest): Promise<PrintJob> {
     const printer = this.printer(request.printerId);
     const file = await request.drive.get(request.fileId);
-    if (file.isFolder) throw new BadInputError('A folder cannot be printed. Open it and pick a file.', 'not_a_file');
+    if (file.isFolder)
+      throw new BadInputError('A folder cannot be printed. Open it and pick a file.', 'not_a_file');
     const plan = printPlanFor(file.mimeType);
     if (!plan) {
       throw new UnsupportedTypeError(
@@ -178,7 +181,13 @@ export class PrintService {
           );
           return submitted.ippJobId;
         },
-        () => void audit.record({ event: 'temp.deleted', user: ctx.userEmail, fileId: ctx.file.id, detail: { jobId: job.jobId } }),
+        () =>
+          void audit.record({
+            event: 'temp.deleted',
+            user: ctx.userEmail,
+            fileId: ctx.file.id,
+            detail: { jobId: job.jobId },
+          }),
       );
       job = await this.update(job, { state: 'printing', ippJobId });
       job = await this.follow(job, ctx.printer, ippJobId, signal);
@@ -186,7 +195,12 @@ export class PrintService {
       job = await this.fail(job, err, ctx.signal, deadline);
     }
     if (job.state === 'completed') {
-      await audit.record({ event: 'print.completed', user: ctx.userEmail, fileId: job.fileId, detail: { jobId: job.jobId } });
+      await audit.record({
+        event: 'print.completed',
+        user: ctx.userEmail,
+        fileId: job.fileId,
+        detail: { jobId: job.jobId },
+      });
     } else if (job.state === 'failed') {
       await audit.record({
         event: 'print.failed',
@@ -199,7 +213,12 @@ export class PrintService {
   }
 
   /** Polls the printer until the job ends there. */
-  private async follow(job: PrintJob, printer: PrinterConfig, ippJobId: number, signal: AbortSignal): Promise<PrintJob> {
+  private async follow(
+    job: PrintJob,
+    printer: PrinterConfig,
+    ippJobId: number,
+    signal: AbortSignal,
+  ): Promise<PrintJob> {
     const { clock, printSystem } = this.opts;
     let failures = 0;
     for (;;) {
@@ -216,7 +235,10 @@ export class PrintService {
       if (status.phase === 'completed') return this.update(job, { state: 'completed' });
       if (status.phase === 'canceled') return this.update(job, { state: 'canceled' });
       if (status.phase === 'aborted') {
-        throw new UpstreamError('printer_aborted', 'The printer stopped the job. Check the printer and try again.');
+        throw new UpstreamError(
+          'printer_aborted',
+          'The printer stopped the job. Check the printer and try again.',
+        );
       }
       const stored = await this.opts.jobs.get(job.jobId);
       if (stored?.state === 'canceled') throw new CanceledSignal();
@@ -224,9 +246,18 @@ export class PrintService {
     }
   }
 
-  private async fail(job: PrintJob, err: unknown, cancel: AbortSignal, deadline: AbortSignal): Promise<PrintJob> {
+  private async fail(
+    job: PrintJob,
+    err: unknown,
+    cancel: AbortSignal,
+    deadline: AbortSignal,
+  ): Promise<PrintJob> {
     const printer = this.opts.printers.find((p) => p.id === job.printerId);
-    if (job.ippJobId !== null && printer && (cancel.aborted || deadline.aborted || err instanceof CanceledSignal)) {
+    if (
+      job.ippJobId !== null &&
+      printer &&
+      (cancel.aborted || deadline.aborted || err instanceof CanceledSignal)
+    ) {
       await this.opts.printSystem.cancel(printer, job.ippJobId).catch(() => undefined);
     }
     if (cancel.aborted || err instanceof CanceledSignal) return this.update(job, { state: 'canceled' });

@@ -63,7 +63,13 @@ export class ScanService {
   }
 
   /** A scan uploaded from the panel's browser goes to Drive; the temporary file is deleted on every path. */
-  async uploadFromPanel(input: { drive: Drive; file: ReceivedFile; to: Destination; userEmail: string; fallbackName: string }) {
+  async uploadFromPanel(input: {
+    drive: Drive;
+    file: ReceivedFile;
+    to: Destination;
+    userEmail: string;
+    fallbackName: string;
+  }) {
     return this.deleting([input.file.path], input.userEmail, async () => {
       const folder = await this.folder(input.drive, input.to.folderId);
       const type = await this.typeOf(input.file.path);
@@ -113,14 +119,23 @@ export class ScanService {
   /** Refuses early, before a body is read, a capability that cannot be used. */
   async checkTicket(capability: string): Promise<ScanTicket> {
     const ticket = await this.o.tickets.get(hashOf(capability));
-    if (!ticket) throw new NotFoundError('This scan link is not valid. Start the scan again at the panel.', 'ticket_not_found');
-    if (ticket.expiresAt <= this.o.clock.now()) throw ticketGone('ticket_expired', 'This scan link has expired. Start again at the panel.');
-    if (ticket.state !== 'open') throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+    if (!ticket)
+      throw new NotFoundError(
+        'This scan link is not valid. Start the scan again at the panel.',
+        'ticket_not_found',
+      );
+    if (ticket.expiresAt <= this.o.clock.now())
+      throw ticketGone('ticket_expired', 'This scan link has expired. Start again at the panel.');
+    if (ticket.state !== 'open')
+      throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
     return ticket;
   }
 
   /** A device upload: the whole document ('one') or one page ('many'). */
-  async receiveWithTicket(capability: string, file: ReceivedFile): Promise<{ fileId: string; name: string } | { pages: number }> {
+  async receiveWithTicket(
+    capability: string,
+    file: ReceivedFile,
+  ): Promise<{ fileId: string; name: string } | { pages: number }> {
     const hash = hashOf(capability);
     const ticket = await this.checkTicket(capability).catch(async (err) => {
       await this.o.temp.remove(file.path);
@@ -130,9 +145,13 @@ export class ScanService {
       try {
         const type = await this.typeOf(file.path);
         if (type === 'image/tiff') {
-          throw new UnsupportedTypeError('Pages to combine must be PDF, JPEG or PNG.', 'unsupported_page_type');
+          throw new UnsupportedTypeError(
+            'Pages to combine must be PDF, JPEG or PNG.',
+            'unsupported_page_type',
+          );
         }
-        if (ticket.parts.length >= this.o.maxPages) throw new BadInputError('Too many pages for one scan.', 'too_many_pages');
+        if (ticket.parts.length >= this.o.maxPages)
+          throw new BadInputError('Too many pages for one scan.', 'too_many_pages');
         if (!(await this.o.tickets.addPart(hash, file.path, this.o.clock.now()))) {
           throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
         }
@@ -155,16 +174,23 @@ export class ScanService {
     await this.checkTicket(capability);
     const taken = await this.o.tickets.take(hashOf(capability), this.o.clock.now());
     if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
-    if (taken.pages !== 'many') throw new BadInputError('This scan link takes one upload and no finish.', 'not_multipage');
+    if (taken.pages !== 'many')
+      throw new BadInputError('This scan link takes one upload and no finish.', 'not_multipage');
     if (taken.parts.length === 0) {
       await this.o.tickets.remove(taken.hash);
       throw new BadInputError('No pages were received for this scan.', 'no_pages');
     }
-    return this.complete(taken, taken.parts.map((path) => ({ path, size: 0 })));
+    return this.complete(
+      taken,
+      taken.parts.map((path) => ({ path, size: 0 })),
+    );
   }
 
   /** What became of a ticket, for its owner's panel. */
-  async outcome(ticketId: string, ownerKey: string): Promise<ScanOutcome | { state: 'waiting'; pages: number; expiresAt: number }> {
+  async outcome(
+    ticketId: string,
+    ownerKey: string,
+  ): Promise<ScanOutcome | { state: 'waiting'; pages: number; expiresAt: number }> {
     const ticket = await this.o.tickets.get(ticketId);
     if (ticket && ticket.ownerKey !== ownerKey) throw new NotFoundError('No such scan.', 'ticket_not_found');
     const done = await this.o.outcomes.get(ticketId);
@@ -175,7 +201,8 @@ export class ScanService {
 
   /** The session ended: its tickets die and their pages are deleted. */
   async endSession(sid: string): Promise<void> {
-    for (const ticket of await this.o.tickets.removeBySession(sid)) await this.discard(ticket, 'session_ended');
+    for (const ticket of await this.o.tickets.removeBySession(sid))
+      await this.discard(ticket, 'session_ended');
   }
 
   /** Deletes expired tickets and their pages. */
@@ -185,13 +212,20 @@ export class ScanService {
     return expired.length;
   }
 
-  private async complete(ticket: ScanTicket, files: ReceivedFile[]): Promise<{ fileId: string; name: string }> {
+  private async complete(
+    ticket: ScanTicket,
+    files: ReceivedFile[],
+  ): Promise<{ fileId: string; name: string }> {
     const ttl = Math.max(60_000, ticket.expiresAt - this.o.clock.now());
     const paths = files.map((f) => f.path);
     try {
       const result = await this.deleting(paths, ticket.userEmail, async () => {
         const drive = await this.o.driveForSession(ticket.sid);
-        if (!drive) throw ticketGone('ticket_session_ended', 'The person who started this scan has signed out. Start again.');
+        if (!drive)
+          throw ticketGone(
+            'ticket_session_ended',
+            'The person who started this scan has signed out. Start again.',
+          );
         const document = ticket.pages === 'many' ? await this.combined(paths) : null;
         if (document) paths.push(document.path);
         const type = document ? 'application/pdf' : await this.typeOf(paths[0] as string);
@@ -205,10 +239,17 @@ export class ScanService {
           userEmail: ticket.userEmail,
         });
       });
-      await this.o.outcomes.set(ticket.hash, { state: 'uploaded', fileId: result.fileId, name: result.name, duplicateName: result.duplicateName }, ttl);
+      await this.o.outcomes.set(
+        ticket.hash,
+        { state: 'uploaded', fileId: result.fileId, name: result.name, duplicateName: result.duplicateName },
+        ttl,
+      );
       return { fileId: result.fileId, name: result.name };
     } catch (err) {
-      const error = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'scan_failed', message: 'The scan could not be saved. Try again.' };
+      const error =
+        err instanceof AppError
+          ? { code: err.code, message: err.message }
+          : { code: 'scan_failed', message: 'The scan could not be saved. Try again.' };
       await this.o.outcomes.set(ticket.hash, { state: 'failed', error }, ttl);
       throw err;
     }
@@ -230,12 +271,37 @@ export class ScanService {
 
   private async send(
     drive: Drive,
-    s: { path: string; size: number; type: ScanType; folderId: string; folderName: string; name: string; userEmail: string },
+    s: {
+      path: string;
+      size: number;
+      type: ScanType;
+      folderId: string;
+      folderName: string;
+      name: string;
+      userEmail: string;
+    },
   ): Promise<ScanResult> {
     const duplicateName = (await drive.countNamed(s.folderId, s.name)) > 0;
-    const uploaded = await drive.upload({ filePath: s.path, name: s.name, folderId: s.folderId, mimeType: s.type, size: s.size });
-    await this.o.audit.record({ event: 'scan.uploaded', user: s.userEmail, fileId: uploaded.id, detail: { folderId: s.folderId } });
-    return { fileId: uploaded.id, name: uploaded.name, folderId: s.folderId, folderName: s.folderName, duplicateName };
+    const uploaded = await drive.upload({
+      filePath: s.path,
+      name: s.name,
+      folderId: s.folderId,
+      mimeType: s.type,
+      size: s.size,
+    });
+    await this.o.audit.record({
+      event: 'scan.uploaded',
+      user: s.userEmail,
+      fileId: uploaded.id,
+      detail: { folderId: s.folderId },
+    });
+    return {
+      fileId: uploaded.id,
+      name: uploaded.name,
+      folderId: s.folderId,
+      folderName: s.folderName,
+      duplicateName,
+    };
   }
 
   /** Runs work that consumes temporary files and deletes them afterwards, whatever happened. */
@@ -249,14 +315,24 @@ export class ScanService {
     } finally {
       let deleted = 0;
       for (const p of paths) if (await this.o.temp.remove(p)) deleted++;
-      if (deleted > 0) await this.o.audit.record({ event: 'temp.deleted', user: userEmail, detail: { files: deleted, reason: 'scan' } });
+      if (deleted > 0)
+        await this.o.audit.record({
+          event: 'temp.deleted',
+          user: userEmail,
+          detail: { files: deleted, reason: 'scan' },
+        });
     }
   }
 
   private async discard(ticket: ScanTicket, reason: string): Promise<void> {
     let deleted = 0;
     for (const p of ticket.parts) if (await this.o.temp.remove(p)) deleted++;
-    if (deleted > 0) await this.o.audit.record({ event: 'temp.deleted', user: ticket.userEmail, detail: { files: deleted, reason } });
+    if (deleted > 0)
+      await this.o.audit.record({
+        event: 'temp.deleted',
+        user: ticket.userEmail,
+        detail: { files: deleted, reason },
+      });
   }
 
   private async folder(drive: Drive, folderId: string): Promise<{ id: string; name: string }> {
@@ -271,7 +347,11 @@ export class ScanService {
       const head = Buffer.alloc(16);
       await handle.read(head, 0, 16, 0);
       const type = sniffScanType(head);
-      if (!type) throw new UnsupportedTypeError('Only PDF, JPEG, PNG and TIFF scans are accepted.', 'unsupported_scan_type');
+      if (!type)
+        throw new UnsupportedTypeError(
+          'Only PDF, JPEG, PNG and TIFF scans are accepted.',
+          'unsupported_scan_type',
+        );
       return type;
     } finally {
       await handle.close();

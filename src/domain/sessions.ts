@@ -64,7 +64,13 @@ export class SessionLifecycle {
     return null;
   }
 
-  async track(entry: { sid: string; signedInAt: number; lastSeenAt: number; sealedToken: string; userEmail: string }) {
+  async track(entry: {
+    sid: string;
+    signedInAt: number;
+    lastSeenAt: number;
+    sealedToken: string;
+    userEmail: string;
+  }) {
     await this.o.index.upsert({
       sid: entry.sid,
       deadline: this.deadline(entry.signedInAt, entry.lastSeenAt),

@@ -25,7 +25,9 @@ export class TempFiles {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
     const leftovers = await readdir(this.dir);
-    await Promise.all(leftovers.map((name) => rm(path.join(this.dir, name), { force: true, recursive: true })));
+    await Promise.all(
+      leftovers.map((name) => rm(path.join(this.dir, name), { force: true, recursive: true })),
+    );
     return leftovers;
   }
 

@@ -28,7 +28,9 @@ export function translator(catalog: Catalog): Translate {
   return (key, params) => {
     const text = catalog[key] ?? key;
     if (!params) return text;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      name in params ? String(params[name]) : whole,
+    );
   };
 }
 

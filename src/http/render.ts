@@ -1,5 +1,5 @@
-import type { Request, RequestHandler } from 'express';
 import { Eta } from 'eta';
+import type { Request, RequestHandler } from 'express';
 import { type Catalog, fromAcceptLanguage, isLang, LANGUAGES, type Lang, translator } from './i18n.js';
 import { formatBytes, formatDate, typeKey } from './view-helpers.js';
 

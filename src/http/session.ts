@@ -69,7 +69,12 @@ export function sessionMiddleware(options: {
  */
 export const requireSessionStore: RequestHandler = (req, _res, next) => {
   if (!req.session) {
-    next(new NotReadyError('The service cannot reach its session store. Try again in a moment.', 'session_unavailable'));
+    next(
+      new NotReadyError(
+        'The service cannot reach its session store. Try again in a moment.',
+        'session_unavailable',
+      ),
+    );
     return;
   }
   next();
@@ -87,7 +92,8 @@ export const requireUser: RequestHandler = (req, _res, next) => {
 };
 
 export const requireAdmin: RequestHandler = (req, _res, next) => {
-  if (!currentUser(req).isAdmin) throw new ForbiddenError('Only administrators can open this page.', 'not_admin');
+  if (!currentUser(req).isAdmin)
+    throw new ForbiddenError('Only administrators can open this page.', 'not_admin');
   next();
 };
 

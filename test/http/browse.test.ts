@@ -10,7 +10,12 @@ describe('GET /api/files', () => {
   beforeEach(async () => {
     t = await httpApp();
     t.drive.addFile({ id: 'f1', name: 'Reports', mimeType: FOLDER_MIME });
-    t.drive.addFile({ id: 'p1', name: 'Plan.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4 x') });
+    t.drive.addFile({
+      id: 'p1',
+      name: 'Plan.pdf',
+      mimeType: 'application/pdf',
+      content: Buffer.from('%PDF-1.4 x'),
+    });
   });
   afterEach(async () => t.close());
 
@@ -26,8 +31,22 @@ describe('GET /api/files', () => {
     expect(res.headers['cache-control']).toContain('no-store');
     expect(res.body.nextPageToken).toBeNull();
     expect(res.body.files).toEqual([
-      { id: 'f1', name: 'Reports', mimeType: FOLDER_MIME, isFolder: true, size: null, modifiedTime: expect.any(String) },
-      { id: 'p1', name: 'Plan.pdf', mimeType: 'application/pdf', isFolder: false, size: 10, modifiedTime: expect.any(String) },
+      {
+        id: 'f1',
+        name: 'Reports',
+        mimeType: FOLDER_MIME,
+        isFolder: true,
+        size: null,
+        modifiedTime: expect.any(String),
+      },
+      {
+        id: 'p1',
+        name: 'Plan.pdf',
+        mimeType: 'application/pdf',
+        isFolder: false,
+        size: 10,
+        modifiedTime: expect.any(String),
+      },
     ]);
   });
 

@@ -12,7 +12,12 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
     t = await httpApp();
     t.drive.addFile({ id: 'pdf1', name: 'Plan.pdf', mimeType: 'application/pdf', content: PDF });
     t.drive.addFile({ id: 'doc1', name: 'Notes', mimeType: 'application/vnd.google-apps.document' });
-    t.drive.addFile({ id: 'zip1', name: 'Archive.zip', mimeType: 'application/zip', content: Buffer.from('PK') });
+    t.drive.addFile({
+      id: 'zip1',
+      name: 'Archive.zip',
+      mimeType: 'application/zip',
+      content: Buffer.from('PK'),
+    });
     t.drive.addFile({ id: 'dir1', name: 'Folder', mimeType: FOLDER_MIME });
   });
   afterEach(async () => t.close());
@@ -27,8 +32,19 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
   }
 
   it('prints a PDF: 202 at once, then completed, bytes identical, temp folder empty', async () => {
-    const { status } = await printAndWait({ fileId: 'pdf1', printerId: 'floor2', copies: 2, sides: 'two-sided-long-edge' });
-    expect(status.body).toMatchObject({ state: 'completed', fileName: 'Plan.pdf', printerId: 'floor2', ippJobId: 100, error: null });
+    const { status } = await printAndWait({
+      fileId: 'pdf1',
+      printerId: 'floor2',
+      copies: 2,
+      sides: 'two-sided-long-edge',
+    });
+    expect(status.body).toMatchObject({
+      state: 'completed',
+      fileName: 'Plan.pdf',
+      printerId: 'floor2',
+      ippJobId: 100,
+      error: null,
+    });
     expect(t.printer.received[0]?.content.equals(PDF)).toBe(true);
     expect(t.printer.received[0]?.submission).toMatchObject({
       documentFormat: 'application/pdf',
@@ -58,7 +74,10 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
     t.printer.submitFailures.push(unreachable());
     const { status } = await printAndWait({ fileId: 'pdf1', printerId: 'floor2' });
     expect(status.body.state).toBe('failed');
-    expect(status.body.error).toEqual({ code: 'printer_unreachable', message: expect.stringContaining('printer') });
+    expect(status.body.error).toEqual({
+      code: 'printer_unreachable',
+      message: expect.stringContaining('printer'),
+    });
     expect(await t.tempFiles()).toEqual([]);
   });
 
@@ -88,7 +107,11 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
 
   it('refuses a body that is not JSON with 400, not 500', async () => {
     const { agent, csrf } = await t.signInAs('alice@example.com');
-    const res = await agent.post('/api/print').set('X-CSRF-Token', csrf).set('Content-Type', 'application/json').send('{"fileId":');
+    const res = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .set('Content-Type', 'application/json')
+      .send('{"fileId":');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('bad_json');
   });
@@ -105,7 +128,8 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
     await printAndWait({ fileId: 'pdf1', printerId: 'floor2' });
     const { readFile } = await import('node:fs/promises');
     const log = await readFile(t.config.audit.logPath, 'utf8');
-    for (const e of ['print.submitted', 'temp.deleted', 'print.completed']) expect(log).toContain(`"event":"${e}"`);
+    for (const e of ['print.submitted', 'temp.deleted', 'print.completed'])
+      expect(log).toContain(`"event":"${e}"`);
     expect(log).toContain('"fileId":"pdf1"');
     expect(log).not.toContain('alice');
     expect(log).not.toContain('ya29');

@@ -14,7 +14,12 @@ describe('scans', () => {
   beforeEach(async () => {
     t = await httpApp({ extraEnv: { SCAN_MAX_MB: '1' } });
     t.drive.addFile({ id: 'scans', name: 'Scans', mimeType: FOLDER_MIME });
-    t.drive.addFile({ id: 'plan', name: 'Plan.pdf', mimeType: 'application/pdf', content: Buffer.from('%PDF-1.4') });
+    t.drive.addFile({
+      id: 'plan',
+      name: 'Plan.pdf',
+      mimeType: 'application/pdf',
+      content: Buffer.from('%PDF-1.4'),
+    });
   });
   afterEach(async () => t.close());
 
@@ -30,16 +35,30 @@ describe('scans', () => {
       .field('name', 'Invoice March')
       .attach('file', pdf, { filename: 'x.bin', contentType: 'application/octet-stream' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ fileId: 'up-1', name: 'Invoice March.pdf', folderId: 'scans', duplicateName: false });
+    expect(res.body).toMatchObject({
+      fileId: 'up-1',
+      name: 'Invoice March.pdf',
+      folderId: 'scans',
+      duplicateName: false,
+    });
     expect(t.drive.uploads[0]?.content.equals(pdf)).toBe(true);
-    expect(t.drive.uploads[0]).toMatchObject({ folderId: 'scans', name: 'Invoice March.pdf', mimeType: 'application/pdf' });
+    expect(t.drive.uploads[0]).toMatchObject({
+      folderId: 'scans',
+      name: 'Invoice March.pdf',
+      mimeType: 'application/pdf',
+    });
     expect(await t.tempFiles()).toEqual([]);
   });
 
   it('says when a file with the same name was already there (Drive keeps both)', async () => {
     const { agent, csrf } = await t.signInAs('alice@example.com');
     const send = () =>
-      agent.post('/api/scans').set('X-CSRF-Token', csrf).field('folderId', 'scans').field('name', 'Same').attach('file', JPEG, 'a.jpg');
+      agent
+        .post('/api/scans')
+        .set('X-CSRF-Token', csrf)
+        .field('folderId', 'scans')
+        .field('name', 'Same')
+        .attach('file', JPEG, 'a.jpg');
     expect((await send()).body.duplicateName).toBe(false);
     const second = await send();
     expect(second.body).toMatchObject({ name: 'Same.jpg', duplicateName: true });
@@ -48,10 +67,20 @@ describe('scans', () => {
 
   it.each([
     ['an executable renamed .pdf', EXECUTABLE, 'report.pdf', 415, 'unsupported_scan_type'],
-    ['an oversize file', Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1024 * 1024 + 10)]), 'big.pdf', 413, 'scan_too_large'],
+    [
+      'an oversize file',
+      Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1024 * 1024 + 10)]),
+      'big.pdf',
+      413,
+      'scan_too_large',
+    ],
   ])('refuses %s', async (_label, content, filename, status, code) => {
     const { agent, csrf } = await t.signInAs('alice@example.com');
-    const res = await agent.post('/api/scans').set('X-CSRF-Token', csrf).field('folderId', 'scans').attach('file', content, filename);
+    const res = await agent
+      .post('/api/scans')
+      .set('X-CSRF-Token', csrf)
+      .field('folderId', 'scans')
+      .attach('file', content, filename);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(t.drive.uploads).toHaveLength(0);
@@ -74,7 +103,10 @@ describe('scans', () => {
 
   it('refuses a missing CSRF token with 403 before reading the body', async () => {
     const { agent } = await t.signInAs('alice@example.com');
-    const res = await agent.post('/api/scans').field('folderId', 'scans').attach('file', await makePdf(1), 'a.pdf');
+    const res = await agent
+      .post('/api/scans')
+      .field('folderId', 'scans')
+      .attach('file', await makePdf(1), 'a.pdf');
     expect(res.status).toBe(403);
     expect(t.drive.uploads).toHaveLength(0);
     expect(await t.tempFiles()).toEqual([]);
@@ -82,7 +114,11 @@ describe('scans', () => {
 
   it('refuses a non-folder destination, a missing file and a non-multipart body', async () => {
     const { agent, csrf } = await t.signInAs('alice@example.com');
-    const notFolder = await agent.post('/api/scans').set('X-CSRF-Token', csrf).field('folderId', 'plan').attach('file', JPEG, 'a.jpg');
+    const notFolder = await agent
+      .post('/api/scans')
+      .set('X-CSRF-Token', csrf)
+      .field('folderId', 'plan')
+      .attach('file', JPEG, 'a.jpg');
     expect(notFolder.status).toBe(400);
     expect(notFolder.body.error.code).toBe('not_a_folder');
     const noFile = await agent.post('/api/scans').set('X-CSRF-Token', csrf).field('folderId', 'scans');
@@ -120,14 +156,17 @@ describe('scans', () => {
       });
       req.on('error', () => resolve());
       req.write(`--${boundary}\r\nContent-Disposition: form-data; name="folderId"\r\n\r\nscans\r\n`);
-      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+      req.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+      );
       req.write(Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(200_000, 0x20)]));
       setTimeout(() => {
         req.destroy();
         resolve();
       }, 200);
     });
-    for (let i = 0; i < 50 && (await readdir(t.config.tempDir)).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && (await readdir(t.config.tempDir)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     server.close();
     expect(await t.tempFiles()).toEqual([]);
     expect(t.drive.uploads).toHaveLength(0);
@@ -136,7 +175,10 @@ describe('scans', () => {
   describe('tickets', () => {
     it('a device uploads once without a cookie; a second use is refused and uploads nothing', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
-      const ticket = await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans', name: 'From device' });
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans', name: 'From device' });
       expect(ticket.status).toBe(201);
       expect(ticket.body.uploadUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/scan-upload\/[A-Za-z0-9_-]{43}$/);
       expect(Date.parse(ticket.body.expiresAt)).toBe(t.clock.now() + t.config.scan.ticketSeconds * 1000);
@@ -157,9 +199,14 @@ describe('scans', () => {
 
     it('an expired ticket is refused and uploads nothing', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
-      const ticket = await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans' });
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans' });
       t.clock.advance(t.config.scan.ticketSeconds * 1000 + 1);
-      const res = await request(t.app).post(ticketPath(ticket.body.uploadUrl)).attach('file', JPEG, 'scan.jpg');
+      const res = await request(t.app)
+        .post(ticketPath(ticket.body.uploadUrl))
+        .attach('file', JPEG, 'scan.jpg');
       expect(res.status).toBe(410);
       expect(res.body.error.code).toBe('ticket_expired');
       expect(t.drive.uploads).toHaveLength(0);
@@ -168,26 +215,50 @@ describe('scans', () => {
 
     it('a ticket of a signed-out session is refused', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
-      const ticket = await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans' });
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans' });
       await agent.post('/auth/signout').set('X-CSRF-Token', csrf);
-      const res = await request(t.app).post(ticketPath(ticket.body.uploadUrl)).attach('file', JPEG, 'scan.jpg');
+      const res = await request(t.app)
+        .post(ticketPath(ticket.body.uploadUrl))
+        .attach('file', JPEG, 'scan.jpg');
       expect(res.status).toBe(404);
       expect(t.drive.uploads).toHaveLength(0);
       expect(await t.tempFiles()).toEqual([]);
     });
 
     it('an unknown or malformed link is refused', async () => {
-      expect((await request(t.app).post(`/scan-upload/${'A'.repeat(43)}`).attach('file', JPEG, 'a.jpg')).status).toBe(404);
-      expect((await request(t.app).post('/scan-upload/short').attach('file', JPEG, 'a.jpg')).status).toBe(400);
+      expect(
+        (
+          await request(t.app)
+            .post(`/scan-upload/${'A'.repeat(43)}`)
+            .attach('file', JPEG, 'a.jpg')
+        ).status,
+      ).toBe(404);
+      expect((await request(t.app).post('/scan-upload/short').attach('file', JPEG, 'a.jpg')).status).toBe(
+        400,
+      );
     });
 
     it('a three-page flatbed ticket ends as one three-page PDF', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
-      const ticket = await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans', name: 'Contract', pages: 'many' });
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans', name: 'Contract', pages: 'many' });
       const path = ticketPath(ticket.body.uploadUrl);
       expect((await request(t.app).post(path).attach('file', JPEG, 'p1.jpg')).body).toEqual({ pages: 1 });
-      expect((await request(t.app).post(path).attach('file', makePng(40, 60), 'p2.png')).body).toEqual({ pages: 2 });
-      expect((await request(t.app).post(path).attach('file', await makePdf(1), 'p3.pdf')).status).toBe(202);
+      expect((await request(t.app).post(path).attach('file', makePng(40, 60), 'p2.png')).body).toEqual({
+        pages: 2,
+      });
+      expect(
+        (
+          await request(t.app)
+            .post(path)
+            .attach('file', await makePdf(1), 'p3.pdf')
+        ).status,
+      ).toBe(202);
       const waiting = await agent.get(`/api/scan-tickets/${ticket.body.ticketId}`);
       expect(waiting.body).toMatchObject({ state: 'waiting', pages: 3 });
       const done = await request(t.app).post(`${path}/finish`);
@@ -200,7 +271,10 @@ describe('scans', () => {
 
     it('pages of an expired multi-page ticket are deleted by the sweep', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
-      const ticket = await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans', pages: 'many' });
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans', pages: 'many' });
       await request(t.app).post(ticketPath(ticket.body.uploadUrl)).attach('file', JPEG, 'p1.jpg');
       expect(await t.tempFiles()).toHaveLength(1);
       t.clock.advance(t.config.scan.ticketSeconds * 1000 + 1);
@@ -211,8 +285,17 @@ describe('scans', () => {
     it('creating a ticket needs a folder and the CSRF token', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
       expect((await agent.post('/api/scan-tickets').send({ folderId: 'scans' })).status).toBe(403);
-      expect((await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'nope' })).status).toBe(404);
-      expect((await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans', pages: 'lots' })).status).toBe(400);
+      expect(
+        (await agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'nope' })).status,
+      ).toBe(404);
+      expect(
+        (
+          await agent
+            .post('/api/scan-tickets')
+            .set('X-CSRF-Token', csrf)
+            .send({ folderId: 'scans', pages: 'lots' })
+        ).status,
+      ).toBe(400);
     });
   });
 });

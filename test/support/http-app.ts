@@ -13,8 +13,13 @@ import { InstantClock } from '../fakes/manual-clock.js';
 import { testEnv } from './test-env.js';
 
 /** createApp with fakes for Google and the printer, and helpers to sign in. */
-export async function httpApp(options: { extraEnv?: Record<string, string>; printers?: PrinterConfig[] } = {}) {
-  const { env, cleanup, dir } = testEnv({ extra: options.extraEnv, ...(options.printers ? { printers: options.printers } : {}) });
+export async function httpApp(
+  options: { extraEnv?: Record<string, string>; printers?: PrinterConfig[] } = {},
+) {
+  const { env, cleanup, dir } = testEnv({
+    extra: options.extraEnv,
+    ...(options.printers ? { printers: options.printers } : {}),
+  });
   const config = loadConfig(env);
   const clock = new InstantClock();
   const signIn = new FakeSignIn();
@@ -39,7 +44,8 @@ export async function httpApp(options: { extraEnv?: Record<string, string>; prin
     const state = new URL(start.headers.location as string).searchParams.get('state') ?? '';
     const code = signIn.approve(token);
     const cb = await agent.get(`/auth/google/callback?code=${code}&state=${encodeURIComponent(state)}`);
-    if (cb.status !== 302 || cb.headers.location !== '/') throw new Error(`sign-in failed: ${cb.headers.location}`);
+    if (cb.status !== 302 || cb.headers.location !== '/')
+      throw new Error(`sign-in failed: ${cb.headers.location}`);
     const s = await agent.get('/api/session');
     return { agent: agent as TestAgent, csrf: s.body.csrfToken as string, token };
   }

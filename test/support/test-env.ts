@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { PrinterConfig } from '../../src/domain/ports.js';
 
 /** A throwaway directory with a printers file, a temp dir and an audit log path. */
-export function testEnv(options: {
-  printers?: PrinterConfig[];
-  extra?: Record<string, string>;
-} = {}): { env: Record<string, string>; dir: string; cleanup: () => Promise<void> } {
+export function testEnv(options: { printers?: PrinterConfig[]; extra?: Record<string, string> } = {}): {
+  env: Record<string, string>;
+  dir: string;
+  cleanup: () => Promise<void>;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dpc-test-'));
   const printersFile = path.join(dir, 'printers.json');
   writeFileSync(

@@ -11,7 +11,7 @@ export interface DoubleContext {
   readonly tokens: TokenRegistry;
   readonly faults: Faults;
   readonly idTokens: IdTokenSigner;
-  readonly clients: ReadonlyMap<string, DoubleClient>;
+  readonly clients: Map<string, DoubleClient>;
   readonly accessTokenTtlSeconds: number;
   /** Secret that makes page tokens opaque and tamper-evident. */
   readonly pageSecret: Buffer;

@@ -114,6 +114,15 @@ export async function startGoogleDouble(options: GoogleDoubleOptions): Promise<G
     setAutoApprove: (email) => {
       autoApprove = checkUser(email);
     },
+    addClient: (client) => {
+      const known = ctx.clients.get(client.clientId);
+      if (known) {
+        // Several connector instances share one client (and secret), each with its own redirect URI.
+        known.redirectUris = [...new Set([...known.redirectUris, ...client.redirectUris])];
+      } else {
+        ctx.clients.set(client.clientId, { ...client, redirectUris: [...client.redirectUris] });
+      }
+    },
     issuedTokens: tokens.issued,
     revokedTokens: tokens.revokedLog,
     requests,

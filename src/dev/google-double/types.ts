@@ -119,6 +119,8 @@ export interface GoogleDouble {
   baseUrl: string;
   close(): Promise<void>;
   setAutoApprove(email: string | false): void;
+  /** Registers another OAuth client (each connector instance has its own redirect URI). */
+  addClient(client: DoubleClient): void;
   readonly issuedTokens: IssuedToken[];
   /** Every revocation call's token, in order (repeats included). */
   readonly revokedTokens: string[];

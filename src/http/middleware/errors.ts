@@ -48,9 +48,14 @@ function toAppError(err: unknown): AppError | null {
   const status = e?.status ?? e?.statusCode;
   // body-parser errors carry `type` and `expose`; their messages are safe but technical.
   if (e?.type === 'entity.too.large') return new AppError('too_large', 413, 'The request is too large.');
-  if (e?.type === 'entity.parse.failed') return new AppError('bad_json', 400, 'The request body is not valid JSON.');
+  if (e?.type === 'entity.parse.failed')
+    return new AppError('bad_json', 400, 'The request body is not valid JSON.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new AppError('unsupported_encoding', 415, 'The request uses an encoding this service does not accept.');
+    return new AppError(
+      'unsupported_encoding',
+      415,
+      'The request uses an encoding this service does not accept.',
+    );
   }
   if (typeof status === 'number' && status >= 400 && status < 500 && e?.expose) {
     return new AppError('bad_request', status, 'The request could not be understood.');

@@ -12,7 +12,11 @@ import type { TempFiles } from '../../domain/temp-files.js';
 class TempFileStorage implements StorageEngine {
   constructor(private readonly temp: TempFiles) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void) {
+  _handleFile(
+    _req: Request,
+    file: Express.Multer.File,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ) {
     const path = this.temp.reservePath('scan');
     const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
     let size = 0;
@@ -56,7 +60,13 @@ export function singleUpload(options: { temp: TempFiles; maxBytes: number }): Re
   const maxMb = Math.round(options.maxBytes / 1024 / 1024);
   return (req, res, next) => {
     if (!req.is('multipart/form-data')) {
-      next(new AppError('unsupported_type', 415, 'Send the scan as multipart/form-data with a field named "file".'));
+      next(
+        new AppError(
+          'unsupported_type',
+          415,
+          'Send the scan as multipart/form-data with a field named "file".',
+        ),
+      );
       return;
     }
     upload(req, res, (err: unknown) => {
@@ -75,9 +85,12 @@ export function singleUpload(options: { temp: TempFiles; maxBytes: number }): Re
 
 function translateMulterError(err: unknown, maxMb: number): Error {
   const code = (err as { code?: string }).code;
-  if (code === 'LIMIT_FILE_SIZE') return new TooLargeError(`The scan is larger than ${maxMb} MB.`, 'scan_too_large');
-  if (code === 'LIMIT_UNEXPECTED_FILE') return new BadInputError('Send the scan in a field named "file", one file only.', 'bad_upload');
-  if (typeof code === 'string' && code.startsWith('LIMIT_')) return new BadInputError('The upload has too many or too large fields.', 'bad_upload');
+  if (code === 'LIMIT_FILE_SIZE')
+    return new TooLargeError(`The scan is larger than ${maxMb} MB.`, 'scan_too_large');
+  if (code === 'LIMIT_UNEXPECTED_FILE')
+    return new BadInputError('Send the scan in a field named "file", one file only.', 'bad_upload');
+  if (typeof code === 'string' && code.startsWith('LIMIT_'))
+    return new BadInputError('The upload has too many or too large fields.', 'bad_upload');
   if (err instanceof AppError) return err;
   // busboy: malformed multipart, or the client went away mid-body.
   return new BadInputError('The upload was incomplete or malformed. Try again.', 'bad_upload');

@@ -11,7 +11,12 @@ import { parsePageRanges } from './page-ranges.js';
 const printBody = z.object({
   fileId: driveId,
   printerId: z.string().min(1).max(64),
-  copies: z.coerce.number().int().min(1, 'copies must be at least 1').max(99, 'copies must be 99 or fewer').optional(),
+  copies: z.coerce
+    .number()
+    .int()
+    .min(1, 'copies must be at least 1')
+    .max(99, 'copies must be 99 or fewer')
+    .optional(),
   sides: z.enum(['one-sided', 'two-sided-long-edge', 'two-sided-short-edge']).optional(),
   color: z.enum(['color', 'monochrome']).optional(),
   media: z
@@ -23,7 +28,11 @@ const printBody = z.object({
 
 const jobParams = z.object({ jobId: z.uuid('is not a job id') });
 
-export function printRoutes(deps: { drives: DriveConnector; sealer: TokenSealer; printing: PrintService }): Router {
+export function printRoutes(deps: {
+  drives: DriveConnector;
+  sealer: TokenSealer;
+  printing: PrintService;
+}): Router {
   const router = Router();
 
   /** submit: answers 202 at once; the job runs in the background. */

@@ -9,7 +9,10 @@ export interface PrinterView {
 }
 
 /** Every configured printer with its state, asked in parallel (each probe has its own timeout). */
-export async function printerStates(printers: readonly PrinterConfig[], system: PrintSystem): Promise<PrinterView[]> {
+export async function printerStates(
+  printers: readonly PrinterConfig[],
+  system: PrintSystem,
+): Promise<PrinterView[]> {
   return Promise.all(
     printers.map(async (p) => ({
       id: p.id,
@@ -19,7 +22,10 @@ export async function printerStates(printers: readonly PrinterConfig[], system: 
   );
 }
 
-export function printerRoutes(deps: { printers: readonly PrinterConfig[]; printSystem: PrintSystem }): Router {
+export function printerRoutes(deps: {
+  printers: readonly PrinterConfig[];
+  printSystem: PrintSystem;
+}): Router {
   const router = Router();
   /** list */
   router.get('/api/printers', requireUser, async (_req, res) => {

@@ -2,12 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { DriveConnector } from '../../domain/ports.js';
 import type { ScanService } from '../../domain/scanning.js';
-import type { TempFiles } from '../../domain/temp-files.js';
 import type { TokenSealer } from '../../domain/sessions.js';
+import type { TempFiles } from '../../domain/temp-files.js';
 import { removeUploadOnError, singleUpload } from '../middleware/upload.js';
 import { parseInput } from '../middleware/validate.js';
-import { currentUser, driveFor, requireUser } from '../session.js';
 import { defaultScanName } from '../scan-names.js';
+import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
 
 export interface ScanRouteDeps {
@@ -44,7 +44,13 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
       fallbackName: defaultScanName(res.locals.t, Date.now()),
     });
     rememberFolder(req.session, { id: result.folderId, name: result.folderName });
-    res.status(201).json({ fileId: result.fileId, name: result.name, folderId: result.folderId, folderName: result.folderName, duplicateName: result.duplicateName });
+    res.status(201).json({
+      fileId: result.fileId,
+      name: result.name,
+      folderId: result.folderId,
+      folderName: result.folderName,
+      duplicateName: result.duplicateName,
+    });
   });
 
   /** create ticket (panel): a single-use upload URL for the scanning device. */
@@ -86,7 +92,10 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
     upload,
     async (req, res) => {
       const { capability: cap } = parseInput(capability, req.params);
-      const result = await deps.scanning.receiveWithTicket(cap, { path: req.file?.path as string, size: req.file?.size as number });
+      const result = await deps.scanning.receiveWithTicket(cap, {
+        path: req.file?.path as string,
+        size: req.file?.size as number,
+      });
       if ('pages' in result) res.status(202).json({ pages: result.pages });
       else res.status(201).json(result);
     },

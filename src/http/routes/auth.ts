@@ -30,7 +30,8 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const regenerate = (req: Request) => new Promise<void>((ok, fail) => req.session.regenerate((e) => (e ? fail(e) : ok())));
+const regenerate = (req: Request) =>
+  new Promise<void>((ok, fail) => req.session.regenerate((e) => (e ? fail(e) : ok())));
 const save = (req: Request) => new Promise<void>((ok, fail) => req.session.save((e) => (e ? fail(e) : ok())));
 
 export function authRoutes(deps: AuthDeps): Router {
@@ -85,7 +86,10 @@ export function authRoutes(deps: AuthDeps): Router {
     }
     // Someone else's session on this panel ends (and its token is revoked) before the new one starts.
     if (req.session.user && req.session.token) {
-      await deps.lifecycle.end(req.sessionID, 'signout', { sealedToken: req.session.token, userEmail: req.session.user.email });
+      await deps.lifecycle.end(req.sessionID, 'signout', {
+        sealedToken: req.session.token,
+        userEmail: req.session.user.email,
+      });
     }
     await regenerate(req);
     const now = deps.clock.now();
@@ -117,7 +121,10 @@ export function authRoutes(deps: AuthDeps): Router {
   /** signout: revoke at Google, destroy the session, clear the cookie and the panel's storage. */
   router.post('/auth/signout', async (req, res) => {
     if (req.session.user && req.session.token) {
-      await deps.lifecycle.end(req.sessionID, 'signout', { sealedToken: req.session.token, userEmail: req.session.user.email });
+      await deps.lifecycle.end(req.sessionID, 'signout', {
+        sealedToken: req.session.token,
+        userEmail: req.session.user.email,
+      });
     }
     await new Promise<void>((ok) => req.session.destroy(() => ok()));
     res.clearCookie(res.locals.cookieName as string, { path: '/' });

@@ -12,7 +12,11 @@ export const filesQuery = z.object({
     .max(200, 'search text is too long (200 characters at most)')
     .transform((s) => s.trim())
     .optional(),
-  pageToken: z.string().max(2048).regex(/^[\x21-\x7e]*$/, 'is not a valid page token').optional(),
+  pageToken: z
+    .string()
+    .max(2048)
+    .regex(/^[\x21-\x7e]*$/, 'is not a valid page token')
+    .optional(),
   pageSize: z.coerce.number().int().min(1).max(200).optional(),
   foldersOnly: z
     .enum(['true', 'false', '1', '0'])

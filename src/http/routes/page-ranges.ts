@@ -10,7 +10,8 @@ export function parsePageRanges(text: string): Array<[number, number]> {
     if (!m) throw new BadInputError('Pages must look like 1-3, 5.', 'bad_page_ranges');
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
-    if (from < 1 || to < from) throw new BadInputError('Page ranges must start at 1 and go upwards.', 'bad_page_ranges');
+    if (from < 1 || to < from)
+      throw new BadInputError('Page ranges must start at 1 and go upwards.', 'bad_page_ranges');
     const last = ranges.at(-1);
     if (last && from <= last[1]) {
       throw new BadInputError('Page ranges must be in order and must not overlap.', 'bad_page_ranges');

@@ -14,7 +14,12 @@ function signedIn(req: Request, res: Response): boolean {
 }
 
 /** The scan screen: pick a folder (folders only), a name, then upload or scan at the device. */
-export function scanPageRoutes(deps: { drives: DriveConnector; sealer: TokenSealer; maxBytes: number; ticketSeconds: number }): Router {
+export function scanPageRoutes(deps: {
+  drives: DriveConnector;
+  sealer: TokenSealer;
+  maxBytes: number;
+  ticketSeconds: number;
+}): Router {
   const router = Router();
   router.get('/scan', noStore, async (req, res) => {
     if (!signedIn(req, res)) return;
@@ -23,12 +28,19 @@ export function scanPageRoutes(deps: { drives: DriveConnector; sealer: TokenSeal
     const folderId = query.folderId ?? (view === 'mydrive' ? 'root' : undefined);
     const drive = driveFor(req, deps);
     const [page, folder] = await Promise.all([
-      drive.list({ view, ...(folderId ? { folderId } : {}), foldersOnly: true, ...(query.pageToken ? { pageToken: query.pageToken } : {}) }),
+      drive.list({
+        view,
+        ...(folderId ? { folderId } : {}),
+        foldersOnly: true,
+        ...(query.pageToken ? { pageToken: query.pageToken } : {}),
+      }),
       folderId ? drive.get(folderId) : Promise.resolve(null),
     ]);
     res.locals.render('scan/index', {
       view,
-      folder: folder ? { id: folder.id, name: folderId === 'root' ? res.locals.t('browse.root.mydrive') : folder.name } : null,
+      folder: folder
+        ? { id: folder.id, name: folderId === 'root' ? res.locals.t('browse.root.mydrive') : folder.name }
+        : null,
       folders: page.files.filter((f) => f.isFolder),
       nextPageToken: page.nextPageToken,
       recent: req.session.recentFolders ?? [],

@@ -18,7 +18,8 @@ export interface PageDeps {
   printing: PrintService;
 }
 
-const render = (res: Response, view: string, data: Record<string, unknown> = {}) => res.locals.render(view, data);
+const render = (res: Response, view: string, data: Record<string, unknown> = {}) =>
+  res.locals.render(view, data);
 
 /** Signed-out visitors of a signed-in page go to the start page (which can explain why). */
 function signedIn(req: Request, res: Response): boolean {
@@ -88,7 +89,8 @@ export function pageRoutes(deps: PageDeps): Router {
       printerStates(deps.printers, deps.printSystem),
     ]);
     const plan = printPlanFor(file.mimeType);
-    const selected = req.session.printerId ?? printers.find((p) => p.state !== 'unreachable')?.id ?? printers[0]?.id;
+    const selected =
+      req.session.printerId ?? printers.find((p) => p.state !== 'unreachable')?.id ?? printers[0]?.id;
     render(res, 'print/confirm', { file, plan, printers, selected, back: req.get('referer') ?? '/browse' });
   });
 

@@ -1,0 +1,51 @@
+import os from 'node:os';
+import path from 'node:path';
+import { startStack } from './stack.js';
+
+/**
+ * `npm run demo`: the whole connector on one machine with nothing else installed: a Google test
+ * double with sample data, a printer (ippeveprinter when installed, otherwise an in-process IPP
+ * printer) and the connector, all on loopback.
+ */
+async function main(): Promise<void> {
+  const dir = path.resolve(process.env.DEMO_DIR ?? path.join(os.tmpdir(), 'drive-connector-demo'));
+  const stack = await startStack({
+    dir,
+    port: Number(process.env.PORT ?? 3000),
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
+    env: {
+      ...(process.env.SESSION_IDLE_SECONDS ? { SESSION_IDLE_SECONDS: process.env.SESSION_IDLE_SECONDS } : {}),
+      ...(process.env.SESSION_STORE ? { SESSION_STORE: process.env.SESSION_STORE } : {}),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    },
+  });
+  const { config } = stack;
+  process.stdout.write(
+    [
+      '',
+      'Drive Print & Scan connector - demo',
+      '',
+      `  Open ${stack.url}/?printer=demo`,
+      '',
+      '  Sign in on the Google test double as alice@example.com (or admin@example.com for /admin).',
+      `  Printer: ${stack.printer.name}; printed documents land in ${stack.printedDir}`,
+      `  Temporary files (empty when no job runs): ${config.tempDir}`,
+      `  Audit log: ${config.audit.logPath}`,
+      `  Google test double: ${stack.google.baseUrl}`,
+      '',
+      '  Ctrl+C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await stack.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  process.stderr.write(`The demo could not start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

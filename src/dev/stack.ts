@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createLogger } from '../adapters/logger.js';
+import { createApp } from '../app.js';
+import { type Config, loadConfig } from '../config.js';
+import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
+import { type DemoPrinter, startDemoPrinter } from './demo-printer.js';
+import { type GoogleDouble, startGoogleDouble } from './google-double/index.js';
+
+export interface StackOptions {
+  /** Folder for printers.json, printed documents, temp files, audit and logs. */
+  dir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Email the Google double approves without a consent page; false shows the consent page. */
+  autoApprove?: string | false;
+  preferVirtualPrinter?: boolean;
+  /** Extra or overriding environment (SESSION_IDLE_SECONDS, SESSION_STORE, ...). */
+  env?: Record<string, string>;
+  /** Reuse an already running Google double (several instances in one test). */
+  google?: GoogleDouble;
+  /** Reuse an already running printer. */
+  printer?: DemoPrinter;
+  overrides?: ServiceOverrides;
+  /** More printers after the demo printer (e.g. one that is unreachable, for tests). */
+  extraPrinters?: Array<{ id: string; name: string; uri: string }>;
+  /** The OAuth client secret; instances sharing one Google double must share it. */
+  clientSecret?: string;
+  logLevel?: string;
+}
+
+export interface Stack {
+  url: string;
+  config: Config;
+  google: GoogleDouble;
+  printer: DemoPrinter;
+  services: Services;
+  server: Server;
+  printedDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole connector on loopback: a Google test double, a printer and the connector itself.
+ * The demo runs it; integration and browser tests start one (or several sharing Redis).
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const printedDir = path.join(options.dir, 'printed');
+  mkdirSync(printedDir, { recursive: true });
+  // The port must be known before the config (it is in the redirect URI): bind first.
+  const server = await listen(options.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = `http://127.0.0.1:${port}`;
+
+  const clientId = 'demo-connector.apps.googleusercontent.com';
+  const clientSecret = options.clientSecret ?? `demo-secret-${randomBytes(18).toString('base64url')}`;
+  const ownGoogle = !options.google;
+  const google =
+    options.google ?? (await startGoogleDouble({ clients: [], autoApprove: options.autoApprove ?? false }));
+  google.addClient({ clientId, clientSecret, redirectUris: [`${publicUrl}/auth/google/callback`] });
+  const ownPrinter = !options.printer;
+  const printer =
+    options.printer ??
+    (await startDemoPrinter({ spoolDir: printedDir, preferVirtual: options.preferVirtualPrinter }));
+  const printersFile = path.join(options.dir, 'printers.json');
+  writeFileSync(
+    printersFile,
+    JSON.stringify(
+      [{ id: 'demo', name: printer.name, uri: printer.uri }, ...(options.extraPrinters ?? [])],
+      null,
+      2,
+    ),
+  );
+
+  const config = loadConfig(
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: publicUrl,
+      GOOGLE_CLIENT_ID: clientId,
+      GOOGLE_CLIENT_SECRET: clientSecret,
+      GOOGLE_BASE_URL: google.baseUrl,
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      PRINTERS: printersFile,
+      TEMP_DIR: path.join(options.dir, 'tmp'),
+      AUDIT_LOG: path.join(options.dir, 'audit', 'audit.log'),
+      LOG_FILE: path.join(options.dir, 'logs', 'connector.log'),
+      ADMIN_EMAILS: 'admin@example.com',
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      ...options.env,
+    },
+    { demo: true },
+  );
+  const logger = createLogger({ level: config.log.level, file: config.log.file });
+  const services = createServices(config, logger, options.overrides);
+  await services.start();
+  server.on('request', createApp(services.deps));
+
+  return {
+    url: publicUrl,
+    config,
+    google,
+    printer,
+    services,
+    server,
+    printedDir,
+    async close() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await services.close();
+      if (ownPrinter) await printer.close();
+      if (ownGoogle) await google.close();
+    },
+  };
+}
+
+async function listen(port: number): Promise<Server> {
+  const { createServer } = await import('node:http');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,2 @@
+// The harness lives in src/dev so that the demo can run a real ippeveprinter too.
+export * from '../../src/dev/ippeveprinter.js';
