@@ -71,7 +71,9 @@ const printerSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 letters, digits, - or _'),
     name: z.string().min(1).max(100),
-    uri: z.string().regex(/^(ipps?|https?):\/\/[^\s]+$/, 'uri must be an ipp://, ipps://, http:// or https:// URI'),
+    uri: z
+      .string()
+      .regex(/^(ipps?|https?):\/\/[^\s]+$/, 'uri must be an ipp://, ipps://, http:// or https:// URI'),
   })
   .strict();
 
@@ -89,7 +91,8 @@ const intInRange = (min: number, max: number, fallback: number) =>
       return n;
     });
 
-const required = (what: string) => z.string({ error: `is required (${what})` }).min(1, `is required (${what})`);
+const required = (what: string) =>
+  z.string({ error: `is required (${what})` }).min(1, `is required (${what})`);
 
 const envSchema = z.object({
   PORT: intInRange(0, 65535, 3000),
@@ -103,7 +106,10 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  SESSION_SECRET: required('a random secret of at least 32 characters').min(32, 'must be at least 32 characters'),
+  SESSION_SECRET: required('a random secret of at least 32 characters').min(
+    32,
+    'must be at least 32 characters',
+  ),
   SESSION_STORE: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
   REDIS_URL: z
     .string()
@@ -156,19 +162,24 @@ function readPrinters(file: string, problems: string[]): PrinterConfig[] {
 }
 
 /** Builds the Config from an environment, or throws ConfigError listing every problem at once. */
-export function loadConfig(env: Record<string, string | undefined>, options: { demo?: boolean } = {}): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { demo?: boolean } = {},
+): Config {
   const problems: string[] = [];
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '?');
-      const message = env[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+      const message =
+        env[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
       problems.push(`${name} ${message}`);
     }
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  if (e.SESSION_STORE === 'redis' && !e.REDIS_URL) problems.push('REDIS_URL is required when SESSION_STORE=redis');
+  if (e.SESSION_STORE === 'redis' && !e.REDIS_URL)
+    problems.push('REDIS_URL is required when SESSION_STORE=redis');
   if (e.SESSION_IDLE_SECONDS > e.SESSION_MAX_SECONDS) {
     problems.push('SESSION_IDLE_SECONDS must not be larger than SESSION_MAX_SECONDS');
   }

@@ -5,7 +5,11 @@ interface GoogleErrorBody {
 }
 
 /** Status and first reason of a gaxios error, wherever this googleapis version put the body. */
-export function describeDriveError(err: unknown): { status: number | null; reason: string | null; network: boolean } {
+export function describeDriveError(err: unknown): {
+  status: number | null;
+  reason: string | null;
+  network: boolean;
+} {
   const e = err as {
     status?: number;
     code?: string | number;
@@ -44,7 +48,9 @@ export function mapDriveError(err: unknown, fileId?: string): AppError | Error {
   if (status === 401) return new SignedOutError();
   if (status === 404) {
     return new NotFoundError(
-      fileId ? 'That file or folder is not in your Drive, or you no longer have access to it.' : 'Not found in Drive.',
+      fileId
+        ? 'That file or folder is not in your Drive, or you no longer have access to it.'
+        : 'Not found in Drive.',
       'file_not_found',
     );
   }
@@ -76,7 +82,9 @@ export function mapDriveError(err: unknown, fileId?: string): AppError | Error {
     });
   }
   if (status === 400) {
-    return new UpstreamError('drive_bad_request', 'Google Drive could not handle this request.', { cause: reason });
+    return new UpstreamError('drive_bad_request', 'Google Drive could not handle this request.', {
+      cause: reason,
+    });
   }
   return new UpstreamError('drive_unavailable', 'Google Drive could not be reached. Try again in a minute.', {
     retryable: true,

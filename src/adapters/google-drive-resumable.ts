@@ -59,10 +59,13 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
     validateStatus: () => true,
   })) as Answer;
   if (start.status === 401 || start.status === 404 || start.status === 403 || start.status >= 500) {
-    throw Object.assign(new Error('resumable start failed'), { response: { status: start.status, data: start.data } });
+    throw Object.assign(new Error('resumable start failed'), {
+      response: { status: start.status, data: start.data },
+    });
   }
   const sessionUri = header(start.headers, 'location');
-  if (!sessionUri) throw new UpstreamError('drive_unavailable', 'Google Drive did not start the upload. Try again.');
+  if (!sessionUri)
+    throw new UpstreamError('drive_unavailable', 'Google Drive did not start the upload. Try again.');
 
   const file = await open(request.filePath, 'r');
   try {
@@ -102,16 +105,28 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
         throw new UpstreamError('drive_unavailable', 'The upload to Google Drive expired. Try again.');
       }
       if (answer.status !== 0 && answer.status < 500) {
-        throw Object.assign(new Error('chunk refused'), { response: { status: answer.status, data: answer.data } });
+        throw Object.assign(new Error('chunk refused'), {
+          response: { status: answer.status, data: answer.data },
+        });
       }
       // 5xx or a broken connection: ask Drive what it has, then go on from there.
       if (++failures > maxFailures) {
-        throw new UpstreamError('drive_unavailable', 'The upload to Google Drive kept failing. Try again later.', {
-          retryable: true,
-        });
+        throw new UpstreamError(
+          'drive_unavailable',
+          'The upload to Google Drive kept failing. Try again later.',
+          {
+            retryable: true,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (failures - 1)));
-      const known = await queryOffset({ auth, uri: sessionUri, total, fallback: offset, signal: request.signal });
+      const known = await queryOffset({
+        auth,
+        uri: sessionUri,
+        total,
+        fallback: offset,
+        signal: request.signal,
+      });
       if (typeof known !== 'number') return known;
       offset = known;
     }

@@ -26,7 +26,11 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
       clientId,
       clientSecret,
       redirectUri,
-      endpoints: { oauth2AuthBaseUrl: endpoints.authorize, oauth2TokenUrl: endpoints.token, oauth2RevokeUrl: endpoints.revoke },
+      endpoints: {
+        oauth2AuthBaseUrl: endpoints.authorize,
+        oauth2TokenUrl: endpoints.token,
+        oauth2RevokeUrl: endpoints.revoke,
+      },
     });
   }
 
@@ -52,7 +56,10 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
 
   async exchangeCode(options: { code: string; codeVerifier: string }): Promise<GrantedToken> {
     try {
-      const { tokens } = await this.client().getToken({ code: options.code, codeVerifier: options.codeVerifier });
+      const { tokens } = await this.client().getToken({
+        code: options.code,
+        codeVerifier: options.codeVerifier,
+      });
       if (!tokens.access_token) throw new Error('no access token in the answer');
       return {
         accessToken: tokens.access_token,
@@ -63,12 +70,18 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
     } catch (err) {
       const status = (err as { status?: number; response?: { status?: number } }).response?.status;
       if (status && status >= 400 && status < 500) {
-        throw new UpstreamError('signin_rejected', 'Google did not accept this sign-in. Start again.', { cause: status });
+        throw new UpstreamError('signin_rejected', 'Google did not accept this sign-in. Start again.', {
+          cause: status,
+        });
       }
-      throw new UpstreamError('google_unavailable', 'Google did not answer. Try signing in again in a moment.', {
-        retryable: true,
-        cause: status,
-      });
+      throw new UpstreamError(
+        'google_unavailable',
+        'Google did not answer. Try signing in again in a moment.',
+        {
+          retryable: true,
+          cause: status,
+        },
+      );
     }
   }
 
@@ -79,7 +92,10 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
       const status = (err as { response?: { status?: number } }).response?.status;
       // 400 invalid_token: already revoked or expired, which is what we wanted.
       if (status === 400) return;
-      throw new UpstreamError('revoke_failed', 'Google did not confirm the sign-out.', { retryable: true, cause: status });
+      throw new UpstreamError('revoke_failed', 'Google did not confirm the sign-out.', {
+        retryable: true,
+        cause: status,
+      });
     }
   }
 }

@@ -33,7 +33,8 @@ export const REDACT_PATHS = [
 
 export function createLogger(options: { level: string; file?: string | null }): Logger {
   const streams: pino.StreamEntry[] = [{ stream: pino.destination(1) }];
-  if (options.file) streams.push({ stream: pino.destination({ dest: options.file, mkdir: true, sync: false }) });
+  if (options.file)
+    streams.push({ stream: pino.destination({ dest: options.file, mkdir: true, sync: false }) });
   return pino(
     {
       level: options.level,

@@ -1,14 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
-import type { PdfCombiner } from '../domain/scanning.js';
 import type { ScanType } from '../domain/scan-files.js';
+import type { PdfCombiner } from '../domain/scanning.js';
 
 /** A4 in PDF points; image pages are fitted onto it, keeping their proportions. */
 const A4 = { width: 595.28, height: 841.89 };
 
 /** pdf-lib: PDF pages are copied as they are; JPEG and PNG pages become one A4 page each. */
 export class PdfLibCombiner implements PdfCombiner {
-  async combine(pages: Array<{ path: string; type: ScanType }>, outputPath: string): Promise<{ pages: number }> {
+  async combine(
+    pages: Array<{ path: string; type: ScanType }>,
+    outputPath: string,
+  ): Promise<{ pages: number }> {
     const out = await PDFDocument.create();
     out.setProducer('Drive Print & Scan connector');
     out.setCreator('Drive Print & Scan connector');
