@@ -28,7 +28,8 @@ async function pdfOfSize(file: string, bytes: number): Promise<Buffer> {
   const out = createWriteStream(file);
   out.write(head);
   for (let left = bytes - head.length; left > 0; left -= MB) {
-    if (!out.write(Buffer.alloc(Math.min(MB, left), 0x41))) await new Promise((r) => out.once('drain', r));
+    if (!out.write(Buffer.alloc(Math.min(MB, left), 0x41)))
+      await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
   return head;

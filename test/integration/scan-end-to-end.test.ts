@@ -23,10 +23,10 @@ async function bigScan(file: string, bytes: number): Promise<string> {
   while (left > 0) {
     const block = Buffer.alloc(Math.min(left, 1024 * 1024), n++ % 251);
     hash.update(block);
-    if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(block)) await new Promise<void>((r) => out.once('drain', () => r()));
     left -= block.length;
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   return hash.digest('hex');
 }
 
@@ -37,7 +37,12 @@ describe('scanning end to end (googleapis uploads to the Google double)', () => 
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-e2e-scan-'));
-    stack = await startStack({ dir, autoApprove: 'alice@example.com', preferVirtualPrinter: true, logLevel: 'silent' });
+    stack = await startStack({
+      dir,
+      autoApprove: 'alice@example.com',
+      preferVirtualPrinter: true,
+      logLevel: 'silent',
+    });
     client = new PanelClient(stack.url);
     await client.signIn();
   });
@@ -54,11 +59,15 @@ describe('scanning end to end (googleapis uploads to the Google double)', () => 
     const form = new FormData();
     form.set('folderId', SAMPLE_IDS.folderOfficeScans);
     form.set('name', 'Expenses November');
-    form.set('file', new Blob([pdf], { type: 'application/pdf' }), 'scan.pdf');
+    form.set('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'scan.pdf');
     const res = await upload(form);
     expect(res.status).toBe(201);
     const body = await res.json();
-    expect(body).toMatchObject({ name: 'Expenses November.pdf', folderId: SAMPLE_IDS.folderOfficeScans, duplicateName: false });
+    expect(body).toMatchObject({
+      name: 'Expenses November.pdf',
+      folderId: SAMPLE_IDS.folderOfficeScans,
+      duplicateName: false,
+    });
     const stored = stack.google.getFile(body.fileId);
     expect(stored?.parents).toEqual([SAMPLE_IDS.folderOfficeScans]);
     expect(sha(stack.google.fileContent(body.fileId) as Buffer)).toBe(sha(pdf));
@@ -66,7 +75,11 @@ describe('scanning end to end (googleapis uploads to the Google double)', () => 
   });
 
   it('a three-page flatbed ticket from a device ends as one three-page PDF in Drive', async () => {
-    const res = await client.post('/api/scan-tickets', { folderId: SAMPLE_IDS.folderScans, name: 'Flatbed', pages: 'many' });
+    const res = await client.post('/api/scan-tickets', {
+      folderId: SAMPLE_IDS.folderScans,
+      name: 'Flatbed',
+      pages: 'many',
+    });
     expect(res.status).toBe(201);
     const { uploadUrl } = await res.json();
     for (const [bytes, name] of [
@@ -75,7 +88,7 @@ describe('scanning end to end (googleapis uploads to the Google double)', () => 
       [await makePdf(1, 'Device'), 'p3.pdf'],
     ] as const) {
       const form = new FormData();
-      form.set('file', new Blob([bytes]), name);
+      form.set('file', new Blob([new Uint8Array(bytes)]), name);
       // A device: no cookie, no CSRF header.
       expect((await fetch(uploadUrl, { method: 'POST', body: form })).status).toBe(202);
     }
@@ -103,7 +116,9 @@ describe('scanning end to end (googleapis uploads to the Google double)', () => 
     const content = stack.google.fileContent(fileId) as Buffer;
     expect(content.length).toBe(size);
     expect(sha(content)).toBe(digest);
-    const puts = stack.google.requests.filter((r) => r.method === 'PUT' && r.path === '/upload/drive/v3/files');
+    const puts = stack.google.requests.filter(
+      (r) => r.method === 'PUT' && r.path === '/upload/drive/v3/files',
+    );
     expect(puts.length).toBeGreaterThan(size / (8 * 1024 * 1024));
     expect(await readdir(stack.config.tempDir)).toEqual([]);
     await rm(file);
