@@ -2,13 +2,13 @@
 // Targets are checked here, not in tests (tests check behaviour).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SAMPLE_IDS } from '../src/dev/sample-data.js';
+import { Readable } from 'node:stream';
 import { startDemoPrinter } from '../src/dev/demo-printer.js';
 import { startGoogleDouble } from '../src/dev/google-double/index.js';
+import { SAMPLE_IDS } from '../src/dev/sample-data.js';
 import { PanelClient } from '../test/support/browser-less-client.js';
 import { startConnectorProcess } from './connector-process.js';
 import { runIppBench } from './ipp-stream.js';

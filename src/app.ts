@@ -17,6 +17,7 @@ import { noStore } from './http/middleware/no-store.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { sessionLifetime } from './http/middleware/session-lifetime.js';
 import { renderer } from './http/render.js';
+import { type AdminSources, adminRoutes } from './http/routes/admin.js';
 import { fileRoutes } from './http/routes/api-files.js';
 import { printRoutes } from './http/routes/api-print.js';
 import { printerRoutes } from './http/routes/api-printers.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   sessionStore: Store;
   lifecycle: SessionLifecycle;
   sealer: TokenSealer;
+  /** What the admin page reads. */
+  admin: AdminSources;
   /** Routers added by later features (scan, admin), mounted after the core API. */
   extraRoutes?: express.Router[];
 }
@@ -148,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
       ticketSeconds: config.scan.ticketSeconds,
     }),
   );
+  app.use(adminRoutes({ sources: deps.admin, lifecycle: deps.lifecycle, userKey: config.audit.userKey }));
   for (const router of deps.extraRoutes ?? []) app.use(router);
   app.use(
     pageRoutes({

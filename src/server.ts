@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
+import { createLogger } from './adapters/logger.js';
+import { createRedisClient } from './adapters/redis-client.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './adapters/logger.js';
 import { createServices } from './wiring.js';
 
 /** Production entry: configuration from the environment, or a refusal naming every problem. */
@@ -17,7 +18,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level, file: config.log.file });
-  const services = createServices(config, logger);
+  const redis =
+    config.session.store === 'redis' && config.session.redisUrl
+      ? await createRedisClient(config.session.redisUrl, {
+          onError: (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'),
+        })
+      : null;
+  const services = createServices(config, logger, { redis });
   await services.start();
   const app = createApp(services.deps);
   const server: Server = app.listen(config.port, config.host, () => {
@@ -27,6 +34,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     await services.close();
+    await redis?.quit().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,6 +1,7 @@
 import session, { type SessionData } from 'express-session';
 import type { Logger } from 'pino';
 import { AuditLogFile } from './adapters/audit-log-file.js';
+import { scanEverything, scanTargets } from './adapters/credential-scanner.js';
 import { GoogleDriveConnector } from './adapters/google-drive.js';
 import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
@@ -10,6 +11,12 @@ import { InMemoryScanOutcomeStore } from './adapters/memory-outcome-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
 import { PdfLibCombiner } from './adapters/pdf-combiner.js';
+import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
+import { RedisPrintJobStore } from './adapters/redis-job-store.js';
+import { RedisScanOutcomeStore } from './adapters/redis-outcome-store.js';
+import { RedisSessionIndex } from './adapters/redis-session-index.js';
+import { createRedisSessionStore } from './adapters/redis-session-store.js';
+import { RedisScanTicketStore } from './adapters/redis-ticket-store.js';
 import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
@@ -39,6 +46,10 @@ export interface ServiceOverrides {
   reapIntervalMs?: number;
   pollIntervalMs?: number;
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** A connected Redis client when SESSION_STORE=redis (created by the entry point). */
+  redis?: RedisClient | null;
+  /** Key prefix in Redis (tests isolate instances' data with it; instances that share sessions share it). */
+  redisPrefix?: string;
 }
 
 /** Wires real adapters to the domain for one configuration. */
@@ -58,14 +69,21 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const audit = new AuditLogFile({
     file: config.audit.logPath,
     userKey: config.audit.userKey,
+    retentionDays: config.audit.retentionDays,
     clock,
     onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'audit record not written'),
   });
   const temp = new TempFiles({ dir: config.tempDir });
-  const sessionStore = new session.MemoryStore();
+  const redis = overrides.redis ?? null;
+  const prefix = overrides.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  if (config.session.store === 'redis' && !redis) throw new Error('SESSION_STORE=redis needs a Redis client');
+  const sessionStore = redis
+    ? createRedisSessionStore(redis, { prefix, ttlSeconds: config.session.idleSeconds })
+    : new session.MemoryStore();
+  const sessionIndex = redis ? new RedisSessionIndex(redis, { prefix, clock }) : new InMemorySessionIndex();
   const sealer = new AesGcmTokenSealer(config.session.secret);
   const lifecycle = new SessionLifecycle({
-    index: new InMemorySessionIndex(),
+    index: sessionIndex,
     sealer,
     signIn,
     audit,
@@ -82,8 +100,8 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     temp,
     audit,
     clock,
-    tickets: new InMemoryScanTicketStore(),
-    outcomes: new InMemoryScanOutcomeStore(),
+    tickets: redis ? new RedisScanTicketStore(redis, { prefix, clock }) : new InMemoryScanTicketStore(),
+    outcomes: redis ? new RedisScanOutcomeStore(redis, { prefix }) : new InMemoryScanOutcomeStore(),
     combiner: new PdfLibCombiner(),
     ticketSeconds: config.scan.ticketSeconds,
     driveForSession: async (sid) => {
@@ -98,7 +116,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const printing = new PrintService({
     printers: config.printers,
     printSystem,
-    jobs: new InMemoryPrintJobStore(),
+    jobs: redis ? new RedisPrintJobStore(redis, { prefix }) : new InMemoryPrintJobStore(),
     temp,
     audit,
     clock,
@@ -111,6 +129,26 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   let reaper: NodeJS.Timeout | null = null;
   return {
     deps: {
+      admin: {
+        scan: () =>
+          scanEverything({
+            ...scanTargets(config),
+            index: sessionIndex,
+            sessionStore: redis
+              ? { kind: 'redis', client: redis, prefix }
+              : {
+                  kind: 'memory',
+                  sessions: () =>
+                    new Promise((ok, fail) =>
+                      (sessionStore as session.MemoryStore).all((e, all) =>
+                        e ? fail(e) : ok(Object.values(all ?? {}) as unknown as Record<string, unknown>[]),
+                      ),
+                    ),
+                },
+          }),
+        events: (filter) => audit.readAll(filter),
+        sessions: () => sessionIndex.all(),
+      },
       config,
       logger,
       clock,
@@ -133,7 +171,17 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
         logger.warn({ file: name }, 'deleted a temporary file left by an earlier run');
         await audit.record({ event: 'temp.deleted', detail: { reason: 'startup', file: name } });
       }
+      await audit.enforceRetention();
+      let lastRetention = clock.now();
       reaper = setInterval(() => {
+        if (clock.now() - lastRetention > 3600_000) {
+          lastRetention = clock.now();
+          audit
+            .enforceRetention()
+            .catch((err) =>
+              logger.warn({ err: { message: (err as Error).message } }, 'audit retention failed'),
+            );
+        }
         lifecycle
           .reap()
           .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'session reaper failed'));

@@ -22,7 +22,7 @@ export interface ScanReport {
   finishedAt: string;
   /** What was read: a file or folder path, or a description of a set of Redis keys. */
   places: Array<{ place: ScanPlace; target: string; files?: number; keys?: number; bytes: number }>;
-  /** From the session index; null when this process cannot see the sessions (see notes). */
+  /** From the session index (or the in-memory sessions); null when this process cannot see them (see notes). */
   sessions: { active: number; tokensHeld: number; tokensPastDeadline: number } | null;
   tempFiles: Array<{ name: string; bytes: number; ageSeconds: number }>;
   /** `target` is a file path or a Redis key name, with any credential or session id in it masked. */
@@ -45,7 +45,7 @@ export interface ScanOptions {
   logFile: string | null;
   tempDir: string;
   sessionStore: SessionStoreSource;
-  /** Source of the session summary; without it (and without a store to count) sessions is null. */
+  /** Source of the session summary; without it, in-memory session objects are counted instead. */
   index?: SessionIndex;
   /** This deployment's own secrets, matched literally. */
   extraSecrets?: string[];
@@ -107,7 +107,7 @@ export async function scanEverything(options: ScanOptions): Promise<ScanReport> 
         tokensPastDeadline: entries.filter((e) => e.sealedToken && e.deadline < ctx.now).length,
       };
     } catch (err) {
-      report.errors.push({ place: 'session_store', target: 'session index', message: messageOf(err) });
+      failed(ctx, 'session_store', 'session index', err);
     }
   }
   report.finishedAt = new Date(now()).toISOString();
@@ -119,7 +119,7 @@ async function scanFiles(ctx: Context, place: ScanPlace, target: string, list: (
   try {
     files = await list();
   } catch (err) {
-    ctx.report.errors.push({ place, target, message: messageOf(err) });
+    failed(ctx, place, target, err);
     return;
   }
   let bytes = 0;
@@ -150,7 +150,7 @@ async function scanFileInto(ctx: Context, place: ScanPlace, file: string): Promi
   } catch (err) {
     // A temporary file deleted between listing and reading is no finding and no failure.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    ctx.report.errors.push({ place, target: maskCredentials(file, ctx.match), message: messageOf(err) });
+    failed(ctx, place, file, err);
     return null;
   }
 }
@@ -204,7 +204,7 @@ async function scanTempDir(ctx: Context, dir: string) {
       .map((e) => path.join(e.parentPath, e.name));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      ctx.report.errors.push({ place: 'temp_dir', target: dir, message: messageOf(err) });
+      failed(ctx, 'temp_dir', dir, err);
       return;
     }
     entries = [];
@@ -236,7 +236,7 @@ async function scanSessionStore(ctx: Context, source: SessionStoreSource) {
     else await scanRedis(ctx, source.client, source.prefix);
   } catch (err) {
     const target = source.kind === 'memory' ? 'memory session store' : 'redis';
-    ctx.report.errors.push({ place: 'session_store', target, message: messageOf(err) });
+    failed(ctx, 'session_store', target, err);
   }
 }
 
@@ -256,6 +256,16 @@ async function scanMemorySessions(ctx: Context, sessions: () => Promise<unknown[
     }
   }
   ctx.report.places.push({ place: 'session_store', target: 'memory session store', keys: all.length, bytes });
+  // Without an index the session objects themselves say what is held (the index wins when given).
+  const withToken = all.filter((s) => typeof (s as { token?: unknown } | null)?.token === 'string');
+  ctx.report.sessions = {
+    active: all.length,
+    tokensHeld: withToken.length,
+    tokensPastDeadline: withToken.filter((s) => {
+      const expires = (s as { cookie?: { expires?: unknown } }).cookie?.expires;
+      return expires !== undefined && Date.parse(String(expires)) < ctx.now;
+    }).length,
+  };
 }
 
 /** Every key in the Redis database, not only ours: another program's key can hold a token too. */
@@ -339,6 +349,12 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** Records what could not be read; the message names a path, never a value, but is masked anyway. */
+function failed(ctx: Context, place: ScanPlace, target: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.report.errors.push({
+    place,
+    target: maskCredentials(target, ctx.match),
+    message: maskCredentials(message, ctx.match),
+  });
 }

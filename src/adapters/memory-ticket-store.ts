@@ -18,15 +18,14 @@ export class InMemoryScanTicketStore implements ScanTicketStore {
 
   async take(hash: string, now: number): Promise<ScanTicket | null> {
     const ticket = this.tickets.get(hash);
-    if (!ticket || ticket.state !== 'open' || ticket.expiresAt <= now) return null;
+    if (ticket?.state !== 'open' || ticket.expiresAt <= now) return null;
     ticket.state = 'used';
     return copy(ticket);
   }
 
   async addPart(hash: string, part: string, now: number): Promise<boolean> {
     const ticket = this.tickets.get(hash);
-    if (!ticket || ticket.state !== 'open' || ticket.pages !== 'many' || ticket.expiresAt <= now)
-      return false;
+    if (ticket?.state !== 'open' || ticket.pages !== 'many' || ticket.expiresAt <= now) return false;
     ticket.parts.push(part);
     return true;
   }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createClient, type RedisClientType } from 'redis';
 
+/** Namespace of every key the connector writes, unless an adapter is given another. */
+export const DEFAULT_REDIS_PREFIX = 'dpc:';
+
 /** The node-redis client every Redis adapter takes. */
 export type RedisClient = RedisClientType;
 

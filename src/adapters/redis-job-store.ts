@@ -1,5 +1,5 @@
 import type { PrintJob, PrintJobStore } from '../domain/ports.js';
-import type { RedisClient } from './redis-client.js';
+import { DEFAULT_REDIS_PREFIX, type RedisClient } from './redis-client.js';
 
 export interface RedisPrintJobStoreOptions {
   /** Namespace of every key (default `dpc:`). */
@@ -17,7 +17,7 @@ export class RedisPrintJobStore implements PrintJobStore {
     private readonly client: RedisClient,
     options: RedisPrintJobStoreOptions = {},
   ) {
-    this.prefix = `${options.prefix ?? 'dpc:'}job:`;
+    this.prefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}job:`;
     this.keepSeconds = options.keepSeconds ?? 24 * 3600;
   }
 

@@ -1,7 +1,7 @@
 import { findCredentials } from '../domain/credential-scan.js';
 import type { Clock } from '../domain/ports.js';
 import type { SessionIndex, SessionIndexEntry } from '../domain/sessions.js';
-import { luaScript, type RedisClient, runScript } from './redis-client.js';
+import { DEFAULT_REDIS_PREFIX, luaScript, type RedisClient, runScript } from './redis-client.js';
 
 export interface RedisSessionIndexOptions {
   /** Namespace of every key (default `dpc:`), so instances and tests can share one Redis. */
@@ -54,7 +54,7 @@ export class RedisSessionIndex implements SessionIndex {
     private readonly client: RedisClient,
     private readonly o: RedisSessionIndexOptions,
   ) {
-    const prefix = o.prefix ?? 'dpc:';
+    const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX;
     this.zsetKey = `${prefix}sessions:deadlines`;
     this.entryPrefix = `${prefix}sessions:entry:`;
     this.graceMs = o.graceMs ?? 3600_000;

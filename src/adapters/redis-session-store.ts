@@ -19,7 +19,7 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData, Store } from 'express-session';
 import { NotReadyError } from '../domain/errors.js';
-import type { RedisClient } from './redis-client.js';
+import { DEFAULT_REDIS_PREFIX, type RedisClient } from './redis-client.js';
 
 export interface RedisSessionStoreOptions {
   /** Namespace of every key (default `dpc:`); sessions live under `<prefix>sess:`. */
@@ -46,7 +46,7 @@ function unavailable(cause: unknown): NotReadyError {
 
 class ResilientRedisStore extends RedisStore {
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     options: { prefix: string; ttl: number },
     private readonly timeoutMs: number,
   ) {
@@ -97,11 +97,6 @@ class ResilientRedisStore extends RedisStore {
   override destroy(sid: string, cb?: Callback<never>): Promise<unknown> {
     return this.guard(cb, (done) => super.destroy(sid, done));
   }
-
-  /** Whether Redis is connected now (for a readiness check). */
-  get connected(): boolean {
-    return this.redis.isReady;
-  }
 }
 
 /** A session store on Redis whose keys expire with their sessions and whose failures are 503s. */
@@ -109,7 +104,7 @@ export function createRedisSessionStore(client: RedisClient, options: RedisSessi
   // connect-redis sets each key's TTL from the cookie's expiry (now + maxAge), falling back to `ttl`.
   return new ResilientRedisStore(
     client,
-    { prefix: `${options.prefix ?? 'dpc:'}sess:`, ttl: options.ttlSeconds },
+    { prefix: `${options.prefix ?? DEFAULT_REDIS_PREFIX}sess:`, ttl: options.ttlSeconds },
     options.operationTimeoutMs ?? 2000,
   );
 }

@@ -1,5 +1,5 @@
 import type { Clock, ScanTicket, ScanTicketStore } from '../domain/ports.js';
-import { luaScript, type RedisClient, runScript } from './redis-client.js';
+import { DEFAULT_REDIS_PREFIX, luaScript, type RedisClient, runScript } from './redis-client.js';
 
 export interface RedisScanTicketStoreOptions {
   /** Namespace of every key (default `dpc:`). */
@@ -93,7 +93,7 @@ export class RedisScanTicketStore implements ScanTicketStore {
     private readonly client: RedisClient,
     private readonly o: RedisScanTicketStoreOptions,
   ) {
-    const prefix = o.prefix ?? 'dpc:';
+    const prefix = o.prefix ?? DEFAULT_REDIS_PREFIX;
     this.ticketPrefix = `${prefix}ticket:`;
     this.sessionPrefix = `${prefix}tickets:session:`;
     this.expiryKey = `${prefix}tickets:expiry`;

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createLogger } from '../adapters/logger.js';
+import { createRedisClient } from '../adapters/redis-client.js';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
@@ -34,6 +35,8 @@ export interface StackOptions {
 
 export interface Stack {
   url: string;
+  /** The environment the connector was configured from (for running the CLIs against it). */
+  env: Record<string, string>;
   config: Config;
   google: GoogleDouble;
   printer: DemoPrinter;
@@ -75,32 +78,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ),
   );
 
-  const config = loadConfig(
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: publicUrl,
-      GOOGLE_CLIENT_ID: clientId,
-      GOOGLE_CLIENT_SECRET: clientSecret,
-      GOOGLE_BASE_URL: google.baseUrl,
-      SESSION_SECRET: randomBytes(32).toString('base64url'),
-      PRINTERS: printersFile,
-      TEMP_DIR: path.join(options.dir, 'tmp'),
-      AUDIT_LOG: path.join(options.dir, 'audit', 'audit.log'),
-      LOG_FILE: path.join(options.dir, 'logs', 'connector.log'),
-      ADMIN_EMAILS: 'admin@example.com',
-      LOG_LEVEL: options.logLevel ?? 'warn',
-      ...options.env,
-    },
-    { demo: true },
-  );
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: publicUrl,
+    GOOGLE_CLIENT_ID: clientId,
+    GOOGLE_CLIENT_SECRET: clientSecret,
+    GOOGLE_BASE_URL: google.baseUrl,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    PRINTERS: printersFile,
+    TEMP_DIR: path.join(options.dir, 'tmp'),
+    AUDIT_LOG: path.join(options.dir, 'audit', 'audit.log'),
+    LOG_FILE: path.join(options.dir, 'logs', 'connector.log'),
+    ADMIN_EMAILS: 'admin@example.com',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    ...options.env,
+  };
+  const config = loadConfig(env, { demo: true });
   const logger = createLogger({ level: config.log.level, file: config.log.file });
-  const services = createServices(config, logger, options.overrides);
+  const redis =
+    config.session.store === 'redis' && config.session.redisUrl
+      ? await createRedisClient(config.session.redisUrl, {
+          onError: (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'),
+        })
+      : null;
+  const services = createServices(config, logger, { redis, ...options.overrides });
   await services.start();
   server.on('request', createApp(services.deps));
 
   return {
     url: publicUrl,
+    env,
     config,
     google,
     printer,
@@ -113,6 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         server.closeAllConnections();
       });
       await services.close();
+      await redis?.destroy();
       if (ownPrinter) await printer.close();
       if (ownGoogle) await google.close();
     },

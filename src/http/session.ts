@@ -52,13 +52,16 @@ export function sessionMiddleware(options: {
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    unset: 'destroy',
+    // 'keep': a failed store read must not turn into a delete of the session when Redis wakes up.
+    unset: 'keep',
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: options.secure,
       path: '/',
-      maxAge: options.idleSeconds * 1000,
+      // The server ends idle sessions itself; the grace minute lets the panel's own sign-out at the
+      // deadline still carry the cookie, so the token is revoked at once rather than by the reaper.
+      maxAge: options.idleSeconds * 1000 + 60_000,
     },
   });
 }

@@ -65,12 +65,17 @@ export class FakeDriveConnector implements DriveConnector {
         user();
         self.listCalls.push(query);
         const all = [...self.files.values()].filter((f) =>
-          query.search ? f.name.toLowerCase().includes(query.search.toLowerCase()) : f.parent === (query.folderId ?? 'root'),
+          query.search
+            ? f.name.toLowerCase().includes(query.search.toLowerCase())
+            : f.parent === (query.folderId ?? 'root'),
         );
         const start = query.pageToken ? Number(query.pageToken) : 0;
         const size = query.pageSize ?? 100;
         const page = all.slice(start, start + size);
-        return { files: page.map(item), nextPageToken: start + size < all.length ? String(start + size) : null };
+        return {
+          files: page.map(item),
+          nextPageToken: start + size < all.length ? String(start + size) : null,
+        };
       },
       async get(fileId: string): Promise<DriveItem> {
         user();
@@ -87,13 +92,20 @@ export class FakeDriveConnector implements DriveConnector {
         }
         const f = self.files.get(file.id);
         if (!f) throw new NotFoundError('gone', 'file_not_found');
-        const content = isGoogleEditorFile(f.mimeType) ? Buffer.from(`%PDF-1.4 export of ${f.name}`) : (f.content ?? Buffer.alloc(0));
+        const content = isGoogleEditorFile(f.mimeType)
+          ? Buffer.from(`%PDF-1.4 export of ${f.name}`)
+          : (f.content ?? Buffer.alloc(0));
         await writeFile(destinationPath, content);
-        return { bytes: content.length, mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType };
+        return {
+          bytes: content.length,
+          mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType,
+        };
       },
       async countNamed(folderId: string, name: string): Promise<number> {
         user();
-        const existing = [...self.files.values()].filter((f) => f.parent === folderId && f.name === name).length;
+        const existing = [...self.files.values()].filter(
+          (f) => f.parent === folderId && f.name === name,
+        ).length;
         return existing + self.uploads.filter((u) => u.folderId === folderId && u.name === name).length;
       },
       async upload(request: UploadRequest): Promise<UploadedFile> {

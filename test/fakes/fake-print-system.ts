@@ -26,12 +26,19 @@ export class FakePrintSystem implements PrintSystem {
   async submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }> {
     const failure = this.submitFailures.shift();
     if (failure) throw failure;
-    this.received.push({ printerId: printer.id, submission, content: await readFile(submission.documentPath) });
+    this.received.push({
+      printerId: printer.id,
+      submission,
+      content: await readFile(submission.documentPath),
+    });
     return { ippJobId: this.nextId++ };
   }
 
   async jobStatus(): Promise<PrinterJobStatus> {
-    const phase = this.phases.length > 1 ? (this.phases.shift() as PrinterJobStatus['phase']) : (this.phases[0] ?? 'completed');
+    const phase =
+      this.phases.length > 1
+        ? (this.phases.shift() as PrinterJobStatus['phase'])
+        : (this.phases[0] ?? 'completed');
     return { phase, reasons: [] };
   }
 

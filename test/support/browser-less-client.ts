@@ -5,6 +5,19 @@ export class PanelClient {
 
   constructor(readonly baseUrl: string) {}
 
+  /** The same panel session sent to another instance (a load balancer without sticky sessions). */
+  withBase(baseUrl: string): PanelClient {
+    const other = new PanelClient(baseUrl);
+    other.cookie = this.cookie;
+    other.csrf = this.csrf;
+    return other;
+  }
+
+  /** The session cookie's value (the signed session id). */
+  get sessionCookie(): string {
+    return this.cookie;
+  }
+
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;
     const headers = new Headers(init.headers);

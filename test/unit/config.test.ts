@@ -43,11 +43,15 @@ describe('loadConfig', () => {
 
   it('requires REDIS_URL with the redis store, and idle <= max', () => {
     expect(() => loadConfig(make({ SESSION_STORE: 'redis' }))).toThrow(/REDIS_URL/);
-    expect(() => loadConfig(make({ SESSION_IDLE_SECONDS: '4000', SESSION_MAX_SECONDS: '3600' }))).toThrow(/SESSION_IDLE_SECONDS/);
+    expect(() => loadConfig(make({ SESSION_IDLE_SECONDS: '4000', SESSION_MAX_SECONDS: '3600' }))).toThrow(
+      /SESSION_IDLE_SECONDS/,
+    );
   });
 
   it('checks the printers file', () => {
-    expect(() => loadConfig(make({}, [{ id: 'a b', name: 'x', uri: 'lpd://x' }]))).toThrow(/PRINTERS.*id[\s\S]*uri/);
+    expect(() => loadConfig(make({}, [{ id: 'a b', name: 'x', uri: 'lpd://x' }]))).toThrow(
+      /PRINTERS.*id[\s\S]*uri/,
+    );
     expect(() =>
       loadConfig(
         make({}, [

@@ -20,7 +20,11 @@ describe('buildListRequest', () => {
     [{ view: 'shared' as const, folderId: 'f' }, "trashed = false and 'f' in parents", 'allDrives'],
     [{ view: 'drives' as const, folderId: 'd1' }, "trashed = false and 'd1' in parents", 'allDrives'],
     [{ view: 'mydrive' as const, search: "it's" }, "trashed = false and name contains 'it\\'s'", 'allDrives'],
-    [{ view: 'shared' as const, search: 'x' }, "trashed = false and name contains 'x' and sharedWithMe = true", 'user'],
+    [
+      { view: 'shared' as const, search: 'x' },
+      "trashed = false and name contains 'x' and sharedWithMe = true",
+      'user',
+    ],
     [
       { view: 'mydrive' as const, folderId: 'f', foldersOnly: true },
       "trashed = false and 'f' in parents and mimeType = 'application/vnd.google-apps.folder'",

@@ -26,8 +26,20 @@ describe('parsePageRanges', () => {
   it.each([
     ['', []],
     ['1', [[1, 1]]],
-    ['1-3, 5', [[1, 3], [5, 5]]],
-    [' 2 - 4 ,6-6', [[2, 4], [6, 6]]],
+    [
+      '1-3, 5',
+      [
+        [1, 3],
+        [5, 5],
+      ],
+    ],
+    [
+      ' 2 - 4 ,6-6',
+      [
+        [2, 4],
+        [6, 6],
+      ],
+    ],
   ])('%s', (text, ranges) => {
     expect(parsePageRanges(text)).toEqual(ranges);
   });
@@ -82,7 +94,10 @@ describe('audit chain', () => {
     const l2 = line(lineHash(l1), 'print.submitted');
     const l3 = line(lineHash(l2), 'signout');
     expect(verifyChain([l1, l2, l3])).toEqual({ ok: true, lines: 3 });
-    expect(verifyChain([l1, l2.replace('print.submitted', 'print.completed'), l3])).toMatchObject({ ok: false, line: 3 });
+    expect(verifyChain([l1, l2.replace('print.submitted', 'print.completed'), l3])).toMatchObject({
+      ok: false,
+      line: 3,
+    });
     expect(verifyChain([l1, l3])).toMatchObject({ ok: false, line: 2 });
   });
   it('pseudonymises case-insensitively with the key', () => {

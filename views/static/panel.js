@@ -163,7 +163,8 @@
   if (scanForm) {
     const texts = JSON.parse(document.getElementById('scan-texts').textContent);
     const $ = (id) => document.getElementById(id);
-    const fill = (text, values) => text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+    const fill = (text, values) =>
+      text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
     const progress = () => {
       $('scan-setup').hidden = true;
       $('scan-progress').hidden = false;
@@ -251,6 +252,18 @@
     const skew = Date.now() - Number(body.dataset.now);
     let deadline = Number(body.dataset.deadline) + skew;
     let timer = null;
+    // Built once: replacing the button every second could swallow a tap on it.
+    const text = document.createElement('span');
+    const stay = document.createElement('button');
+    stay.type = 'button';
+    stay.className = 'button primary';
+    stay.textContent = warning.dataset.stay;
+    stay.addEventListener('click', async () => {
+      const s = await call('GET', '/api/session').catch(() => null);
+      if (s?.expiresAt) deadline = s.expiresAt + skew;
+      warning.hidden = true;
+    });
+    warning.append(text, stay);
     const tick = () => {
       const left = Math.round((deadline - Date.now()) / 1000);
       if (left <= 0) {
@@ -260,20 +273,8 @@
         return;
       }
       if (left <= 30) {
+        text.textContent = warning.dataset.text.replace('{seconds}', String(left));
         warning.hidden = false;
-        warning.textContent = '';
-        const p = document.createElement('span');
-        p.textContent = warning.dataset.text.replace('{seconds}', String(left));
-        const stay = document.createElement('button');
-        stay.type = 'button';
-        stay.className = 'button primary';
-        stay.textContent = warning.dataset.stay;
-        stay.addEventListener('click', async () => {
-          const s = await call('GET', '/api/session').catch(() => null);
-          if (s?.expiresAt) deadline = s.expiresAt + skew;
-          warning.hidden = true;
-        });
-        warning.append(p, stay);
       } else {
         warning.hidden = true;
       }
@@ -283,3 +284,17 @@
     void timer;
   }
 })();
+// Admin: end a session (its token is revoked at Google).
+for (const b of document.querySelectorAll('[data-end-session]')) {
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    const csrf = document.body.dataset.csrf || '';
+    const res = await fetch(`/api/admin/sessions/${b.dataset.endSession}/end`, {
+      method: 'POST',
+      headers: { 'X-CSRF-Token': csrf, Accept: 'application/json' },
+      credentials: 'same-origin',
+    });
+    if (res.ok) b.closest('tr').remove();
+    else b.disabled = false;
+  });
+}
