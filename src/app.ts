@@ -14,6 +14,7 @@ import type { TempFiles } from './domain/temp-files.js';
 import { loadCatalogs } from './http/i18n.js';
 import { errorHandler, notFound } from './http/middleware/errors.js';
 import { noStore } from './http/middleware/no-store.js';
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions, rateLimits } from './http/middleware/rate-limits.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { sessionLifetime } from './http/middleware/session-lifetime.js';
 import { renderer } from './http/render.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   sessionStore: Store;
   lifecycle: SessionLifecycle;
   sealer: TokenSealer;
+  /** Requests per minute before 429 (defaults in http/middleware/rate-limits.ts). */
+  rateLimits?: RateLimitOptions;
   /** What the admin page reads. */
   admin: AdminSources;
   /** Routers added by later features (scan, admin), mounted after the core API. */
@@ -111,6 +114,10 @@ export function createApp(deps: AppDeps): Express {
       retentionDays: config.audit.retentionDays,
     }),
   );
+  const limits = rateLimits(deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  app.use('/auth/google', limits.signIn);
+  app.use('/api', limits.api);
+  app.use('/scan-upload', limits.uploads);
   app.use(express.json({ limit: '32kb' }));
   app.use(csrfProtection);
   app.use('/api', noStore);

@@ -61,8 +61,8 @@ export interface Config {
     /** Optional log file (in addition to stdout), scanned by the credential audit. */
     file: string | null;
   };
-  /** Express `trust proxy` setting, for TLS terminated at a proxy. */
-  trustProxy: string | null;
+  /** Express `trust proxy` setting (hop count, true, or addresses), for TLS terminated at a proxy. */
+  trustProxy: string | number | boolean | null;
   /** True only for `npm run demo`: enables the built-in test double wiring. */
   demo: boolean;
 }
@@ -217,7 +217,7 @@ export function loadConfig(
       .filter(Boolean),
     scan: { ticketSeconds: e.SCAN_TICKET_SECONDS, maxBytes: e.SCAN_MAX_MB * 1024 * 1024 },
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE ? path.resolve(e.LOG_FILE) : null },
-    trustProxy: e.TRUST_PROXY ?? null,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     demo: options.demo ?? false,
   };
   return deepFreeze(config);
@@ -228,5 +228,13 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
   }
+  return value;
+}
+
+/** "1" is a hop count and "true" a flag for Express; anything else is a list of addresses or subnets. */
+function parseTrustProxy(value: string | undefined): string | number | boolean | null {
+  if (value === undefined || value === '' || value === 'false') return null;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
   return value;
 }

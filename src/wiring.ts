@@ -26,6 +26,7 @@ import { PrintService } from './domain/printing.js';
 import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
 import { TempFiles } from './domain/temp-files.js';
+import type { RateLimitOptions } from './http/middleware/rate-limits.js';
 
 export interface Services {
   deps: AppDeps;
@@ -48,6 +49,8 @@ export interface ServiceOverrides {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** A connected Redis client when SESSION_STORE=redis (created by the entry point). */
   redis?: RedisClient | null;
+  /** Requests per minute before 429. */
+  rateLimits?: RateLimitOptions;
   /** Key prefix in Redis (tests isolate instances' data with it; instances that share sessions share it). */
   redisPrefix?: string;
 }
@@ -129,6 +132,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   let reaper: NodeJS.Timeout | null = null;
   return {
     deps: {
+      ...(overrides.rateLimits ? { rateLimits: overrides.rateLimits } : {}),
       admin: {
         scan: () =>
           scanEverything({

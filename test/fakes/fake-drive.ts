@@ -25,6 +25,8 @@ export class FakeDriveConnector implements DriveConnector {
   readonly listCalls: ListFilesQuery[] = [];
   readonly uploads: Array<UploadRequest & { content: Buffer }> = [];
   revoked = new Set<string>();
+  /** When set, every list call fails with it. */
+  failList: Error | null = null;
   /** Downloads of these ids fail this many times with a retryable error. */
   flaky = new Map<string, number>();
 
@@ -63,6 +65,7 @@ export class FakeDriveConnector implements DriveConnector {
       },
       async list(query: ListFilesQuery): Promise<FilePage> {
         user();
+        if (self.failList) throw self.failList;
         self.listCalls.push(query);
         const all = [...self.files.values()].filter((f) =>
           query.search

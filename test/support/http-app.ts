@@ -5,6 +5,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { PrinterConfig } from '../../src/domain/ports.js';
+import type { RateLimitOptions } from '../../src/http/middleware/rate-limits.js';
 import { createServices, type Services } from '../../src/wiring.js';
 import { FakeDriveConnector } from '../fakes/fake-drive.js';
 import { FakePrintSystem } from '../fakes/fake-print-system.js';
@@ -14,7 +15,11 @@ import { testEnv } from './test-env.js';
 
 /** createApp with fakes for Google and the printer, and helpers to sign in. */
 export async function httpApp(
-  options: { extraEnv?: Record<string, string>; printers?: PrinterConfig[] } = {},
+  options: {
+    extraEnv?: Record<string, string>;
+    printers?: PrinterConfig[];
+    rateLimits?: RateLimitOptions;
+  } = {},
 ) {
   const { env, cleanup, dir } = testEnv({
     extra: options.extraEnv,
@@ -32,6 +37,7 @@ export async function httpApp(
     printSystem: printer,
     pollIntervalMs: 1,
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
   });
   await services.start();
   const app = createApp(services.deps);

@@ -68,4 +68,13 @@ describe('loadConfig', () => {
     expect(c.secure).toBe(true);
     expect(c.google.redirectUri).toBe('https://print.example.com/auth/google/callback');
   });
+
+  it.each([
+    ['1', 1],
+    ['true', true],
+    ['loopback', 'loopback'],
+    ['', null],
+  ])('reads TRUST_PROXY=%j as %j', (value, expected) => {
+    expect(loadConfig(make({ TRUST_PROXY: value })).trustProxy).toBe(expected);
+  });
 });
