@@ -167,6 +167,8 @@ export function loadConfig(
   options: { demo?: boolean } = {},
 ): Config {
   const problems: string[] = [];
+  // An empty value (VAR= in an env file, as .env.example has for optional settings) means unset.
+  env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -50,7 +50,7 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
       state: options.state,
       code_challenge: options.codeChallenge,
       code_challenge_method: CodeChallengeMethod.S256,
-      login_hint: options.loginHint,
+      ...(options.loginHint ? { login_hint: options.loginHint } : {}),
     });
   }
 
