@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createLogger } from './adapters/logger.js';
-import { createRedisClient } from './adapters/redis-client.js';
+import { redisForConfig } from './adapters/redis-client.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createServices } from './wiring.js';
@@ -18,12 +18,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level, file: config.log.file });
-  const redis =
-    config.session.store === 'redis' && config.session.redisUrl
-      ? await createRedisClient(config.session.redisUrl, {
-          onError: (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'),
-        })
-      : null;
+  const redis = await redisForConfig(config.session, logger);
   const services = createServices(config, logger, { redis });
   await services.start();
   const app = createApp(services.deps);

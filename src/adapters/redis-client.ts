@@ -83,3 +83,14 @@ export async function runScript(
     return client.eval(script.source, options);
   }
 }
+
+/** The Redis client a configuration asks for (SESSION_STORE=redis), or null for the in-memory store. */
+export async function redisForConfig(
+  session: { store: 'memory' | 'redis'; redisUrl: string | null },
+  logger: { warn: (obj: object, msg: string) => void },
+): Promise<RedisClient | null> {
+  if (session.store !== 'redis' || !session.redisUrl) return null;
+  return createRedisClient(session.redisUrl, {
+    onError: (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'),
+  });
+}

@@ -6,13 +6,14 @@
 // a second Print-Job meanwhile gets server-error-busy.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { IppPrintSystem } from '../adapters/ipp-printer.js';
+import { findExecutable, stopChild } from './child-process.js';
 
 const run = promisify(execFile);
 
@@ -40,24 +41,9 @@ export interface IppEvePrinter {
 
 const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...SBIN_DIRS];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 /** Whether ippeveprinter is installed (tests use describe.skipIf(!hasIppEvePrinter())). */
 export function hasIppEvePrinter(): boolean {
-  return findExecutable('ippeveprinter') !== null;
+  return findExecutable('ippeveprinter', SBIN_DIRS) !== null;
 }
 
 async function succeeds(file: string, args: string[]): Promise<boolean> {
@@ -111,13 +97,13 @@ async function withDaemonLock<T>(task: () => Promise<T>): Promise<T> {
 
 /** Starts the system D-Bus and avahi-daemon unless they already run; safe to call from many workers. */
 export async function ensureAvahi(): Promise<void> {
-  const avahi = findExecutable('avahi-daemon');
+  const avahi = findExecutable('avahi-daemon', SBIN_DIRS);
   if (!avahi)
     throw new Error('avahi-daemon is not installed; ippeveprinter needs it (apt-get install avahi-daemon).');
   if (await succeeds(avahi, ['--check'])) return;
   await withDaemonLock(async () => {
     if (await succeeds(avahi, ['--check'])) return;
-    const dbus = findExecutable('dbus-daemon');
+    const dbus = findExecutable('dbus-daemon', SBIN_DIRS);
     if (!dbus) throw new Error('dbus-daemon is not installed; avahi-daemon needs it (apt-get install dbus).');
     if (!(await systemBusAnswers())) {
       mkdirSync('/run/dbus', { recursive: true });
@@ -169,17 +155,8 @@ async function waitUntilAnswering(child: ChildProcess, uri: string, output: () =
   throw new Error(`ippeveprinter did not answer at ${uri}: ${output()}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
 export async function startIppEvePrinter(options: IppEvePrinterOptions = {}): Promise<IppEvePrinter> {
-  const executable = findExecutable('ippeveprinter');
+  const executable = findExecutable('ippeveprinter', SBIN_DIRS);
   if (!executable) throw new Error('ippeveprinter is not installed (apt-get install cups-ipp-utils).');
   await ensureAvahi();
   const formats = options.formats ?? ['application/pdf', 'image/jpeg', 'image/pwg-raster'];
@@ -209,7 +186,7 @@ export async function startIppEvePrinter(options: IppEvePrinterOptions = {}): Pr
       await waitUntilAnswering(child, uri, () => log);
     } catch (err) {
       lastError = err;
-      await stopChild(child);
+      await stopChild(child, 3000);
       if (ownSpool) await rm(spoolDir, { recursive: true, force: true });
       continue;
     }
@@ -218,7 +195,7 @@ export async function startIppEvePrinter(options: IppEvePrinterOptions = {}): Pr
       port,
       spoolDir,
       stop: async () => {
-        await stopChild(child);
+        await stopChild(child, 3000);
         if (ownSpool) await rm(spoolDir, { recursive: true, force: true });
       },
       spooledFiles: () => listFiles(spoolDir),

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createLogger } from '../adapters/logger.js';
-import { createRedisClient } from '../adapters/redis-client.js';
+import { redisForConfig } from '../adapters/redis-client.js';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
@@ -96,12 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const config = loadConfig(env, { demo: true });
   const logger = createLogger({ level: config.log.level, file: config.log.file });
-  const redis =
-    config.session.store === 'redis' && config.session.redisUrl
-      ? await createRedisClient(config.session.redisUrl, {
-          onError: (e) => logger.warn({ err: { message: e.message } }, 'redis connection error'),
-        })
-      : null;
+  const redis = await redisForConfig(config.session, logger);
   const services = createServices(config, logger, { redis, ...options.overrides });
   await services.start();
   server.on('request', createApp(services.deps));

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import session, { type Store } from 'express-session';
 import { ForbiddenError, NotReadyError, NotSignedInError } from '../domain/errors.js';
 import type { Drive, DriveConnector } from '../domain/ports.js';
@@ -128,3 +128,13 @@ export const csrfProtection: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * For signed-in pages: true when signed in; otherwise redirects to the start page (which says
+ * when the session had just ended) and returns false.
+ */
+export function signedInOrRedirect(req: Request, res: Response): boolean {
+  if (req.session?.user) return true;
+  res.redirect(302, res.locals.sessionEnded ? '/?signin=expired' : '/');
+  return false;
+}

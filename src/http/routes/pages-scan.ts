@@ -4,14 +4,8 @@ import type { TokenSealer } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
 import { defaultScanName } from '../scan-names.js';
-import { driveFor } from '../session.js';
+import { driveFor, signedInOrRedirect } from '../session.js';
 import { filesQuery } from './files-query.js';
-
-function signedIn(req: Request, res: Response): boolean {
-  if (req.session?.user) return true;
-  res.redirect(302, res.locals.sessionEnded ? '/?signin=expired' : '/');
-  return false;
-}
 
 /** The scan screen: pick a folder (folders only), a name, then upload or scan at the device. */
 export function scanPageRoutes(deps: {
@@ -22,7 +16,7 @@ export function scanPageRoutes(deps: {
 }): Router {
   const router = Router();
   router.get('/scan', noStore, async (req, res) => {
-    if (!signedIn(req, res)) return;
+    if (!signedInOrRedirect(req, res)) return;
     const query = parseInput(filesQuery.pick({ view: true, folderId: true, pageToken: true }), req.query);
     const view = query.view === 'shared' ? 'mydrive' : query.view;
     const folderId = query.folderId ?? (view === 'mydrive' ? 'root' : undefined);

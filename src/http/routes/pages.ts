@@ -6,7 +6,7 @@ import type { PrintService } from '../../domain/printing.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
-import { currentUser, driveFor } from '../session.js';
+import { currentUser, driveFor, signedInOrRedirect } from '../session.js';
 import { printerStates } from './api-printers.js';
 import { driveId, filesQuery, toListQuery } from './files-query.js';
 
@@ -20,14 +20,6 @@ export interface PageDeps {
 
 const render = (res: Response, view: string, data: Record<string, unknown> = {}) =>
   res.locals.render(view, data);
-
-/** Signed-out visitors of a signed-in page go to the start page (which can explain why). */
-function signedIn(req: Request, res: Response): boolean {
-  if (req.session?.user) return true;
-  const ended = res.locals.sessionEnded as string | undefined;
-  res.redirect(302, ended ? '/?signin=expired' : '/');
-  return false;
-}
 
 /** Breadcrumbs from the way the person came: a folder already on the trail cuts it back. */
 function updateTrail(req: Request, folder: { id: string; name: string } | null) {
@@ -62,7 +54,7 @@ export function pageRoutes(deps: PageDeps): Router {
   router.get('/privacy', (_req, res) => render(res, 'privacy/index'));
 
   router.get('/browse', noStore, async (req, res) => {
-    if (!signedIn(req, res)) return;
+    if (!signedInOrRedirect(req, res)) return;
     const query = parseInput(filesQuery, req.query);
     const drive = driveFor(req, deps);
     const [page, folder] = await Promise.all([
@@ -82,7 +74,7 @@ export function pageRoutes(deps: PageDeps): Router {
   });
 
   router.get('/print/:fileId', noStore, async (req, res) => {
-    if (!signedIn(req, res)) return;
+    if (!signedInOrRedirect(req, res)) return;
     const { fileId } = parseInput(z.object({ fileId: driveId }), req.params);
     const [file, printers] = await Promise.all([
       driveFor(req, deps).get(fileId),
@@ -95,7 +87,7 @@ export function pageRoutes(deps: PageDeps): Router {
   });
 
   router.get('/jobs/:jobId', noStore, async (req, res) => {
-    if (!signedIn(req, res)) return;
+    if (!signedInOrRedirect(req, res)) return;
     const { jobId } = parseInput(z.object({ jobId: z.uuid() }), req.params);
     const job = await deps.printing.status(jobId, currentUser(req).key);
     const printer = deps.printers.find((p) => p.id === job.printerId);
