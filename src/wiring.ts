@@ -46,6 +46,8 @@ export interface ServiceOverrides {
   /** How often expired sessions are looked for. */
   reapIntervalMs?: number;
   pollIntervalMs?: number;
+  /** A print job that has not ended after this long is stopped. */
+  jobTimeoutMs?: number;
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** A connected Redis client when SESSION_STORE=redis (created by the entry point). */
   redis?: RedisClient | null;
@@ -124,6 +126,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     audit,
     clock,
     ...(overrides.pollIntervalMs ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
+    ...(overrides.jobTimeoutMs ? { jobTimeoutMs: overrides.jobTimeoutMs } : {}),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     onJobEnded: (job) =>
       logger.info({ jobId: job.jobId, state: job.state, code: job.error?.code }, 'print job ended'),

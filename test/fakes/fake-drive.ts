@@ -25,6 +25,8 @@ export class FakeDriveConnector implements DriveConnector {
   readonly listCalls: ListFilesQuery[] = [];
   readonly uploads: Array<UploadRequest & { content: Buffer }> = [];
   revoked = new Set<string>();
+  /** When set, downloads write their bytes and then wait for this promise (a slow Drive). */
+  downloadGate: Promise<void> | null = null;
   /** When set, every list call fails with it. */
   failList: Error | null = null;
   /** Downloads of these ids fail this many times with a retryable error. */
@@ -86,7 +88,11 @@ export class FakeDriveConnector implements DriveConnector {
         if (!f) throw new NotFoundError('That file or folder is not in your Drive.', 'file_not_found');
         return item(f);
       },
-      async download(file: DriveItem, destinationPath: string): Promise<DownloadResult> {
+      async download(
+        file: DriveItem,
+        destinationPath: string,
+        signal?: AbortSignal,
+      ): Promise<DownloadResult> {
         user();
         const left = self.flaky.get(file.id) ?? 0;
         if (left > 0) {
@@ -99,6 +105,16 @@ export class FakeDriveConnector implements DriveConnector {
           ? Buffer.from(`%PDF-1.4 export of ${f.name}`)
           : (f.content ?? Buffer.alloc(0));
         await writeFile(destinationPath, content);
+        if (self.downloadGate) {
+          // Like the real adapter, a slow download stops when the job is canceled or times out.
+          await Promise.race([
+            self.downloadGate,
+            new Promise((_, reject) => {
+              if (signal?.aborted) reject(signal.reason);
+              signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+            }),
+          ]);
+        }
         return {
           bytes: content.length,
           mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType,

@@ -41,8 +41,11 @@ export class InstantClock implements Clock {
   now(): number {
     return this.t;
   }
-  async sleep(ms: number): Promise<void> {
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.t += ms;
+    // Yield to timers and I/O so that a polling loop cannot starve real timeouts.
+    await new Promise((r) => setImmediate(r));
+    signal?.throwIfAborted();
   }
   set(t: number) {
     this.t = t;

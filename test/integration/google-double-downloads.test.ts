@@ -1,12 +1,12 @@
 // The Google double's downloads and exports (alt=media, files.export) and their fault knobs,
 // driven through the real googleapis client and plain fetch.
 
-import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
-import { type drive_v3, google } from 'googleapis';
+import type { drive_v3 } from 'googleapis';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GoogleDouble, startGoogleDouble } from '../../src/dev/google-double/index.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
+import { driveFor, errorOf, rawGet, signIn } from '../support/google-double-session.js';
 
 const CLIENT = {
   clientId: 'drive-client',
@@ -19,65 +19,12 @@ let double: GoogleDouble;
 let drive: drive_v3.Drive;
 let token: string;
 
-async function signIn(email: string): Promise<{ client: OAuth2Client; token: string }> {
-  double.setAutoApprove(email);
-  const client = new OAuth2Client({
-    clientId: CLIENT.clientId,
-    clientSecret: CLIENT.clientSecret,
-    redirectUri: CLIENT.redirectUris[0],
-    endpoints: {
-      oauth2AuthBaseUrl: `${double.baseUrl}/o/oauth2/v2/auth`,
-      oauth2TokenUrl: `${double.baseUrl}/token`,
-      oauth2RevokeUrl: `${double.baseUrl}/revoke`,
-    },
-  });
-  const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
-  const url = client.generateAuthUrl({
-    scope: SCOPE,
-    code_challenge: codeChallenge,
-    code_challenge_method: CodeChallengeMethod.S256,
-  });
-  const res = await fetch(url, { redirect: 'manual' });
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const { tokens } = await client.getToken({ code, codeVerifier });
-  client.setCredentials(tokens);
-  return { client, token: tokens.access_token ?? '' };
-}
-
-function driveFor(client: OAuth2Client): drive_v3.Drive {
-  return google.drive({ version: 'v3', auth: client, rootUrl: `${double.baseUrl}/` });
-}
-
-async function raw(
-  path: string,
-  bearer = token,
-): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(`${double.baseUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // binary or empty
-  }
-  return { status: res.status, body, headers: res.headers };
-}
-
-function errorOf(body: unknown): { code: number; reason?: string; location?: string; message: string } {
-  const error = (body as { error: { code: number; message: string; errors: Array<Record<string, string>> } })
-    .error;
-  return {
-    code: error.code,
-    message: error.message,
-    ...(error.errors[0]?.reason ? { reason: error.errors[0].reason } : {}),
-    ...(error.errors[0]?.location ? { location: error.errors[0].location } : {}),
-  };
-}
+const raw = (path: string, bearer = token) => rawGet(double.baseUrl, path, bearer);
 
 beforeAll(async () => {
   double = await startGoogleDouble({ clients: [CLIENT] });
-  const alice = await signIn('alice@example.com');
-  drive = driveFor(alice.client);
+  const alice = await signIn(double, CLIENT, 'alice@example.com', SCOPE);
+  drive = driveFor(double.baseUrl, alice.client);
   token = alice.token;
 });
 

@@ -2,11 +2,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
-import { type drive_v3, google } from 'googleapis';
+import type { drive_v3 } from 'googleapis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GoogleDouble, startGoogleDouble } from '../../src/dev/google-double/index.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
+import { driveFor, signIn } from '../support/google-double-session.js';
 
 const CLIENT = {
   clientId: 'upload-client',
@@ -21,28 +21,14 @@ let token: string;
 
 beforeAll(async () => {
   double = await startGoogleDouble({ clients: [CLIENT], autoApprove: 'alice@example.com' });
-  const client = new OAuth2Client({
-    clientId: CLIENT.clientId,
-    clientSecret: CLIENT.clientSecret,
-    redirectUri: CLIENT.redirectUris[0],
-    endpoints: {
-      oauth2AuthBaseUrl: `${double.baseUrl}/o/oauth2/v2/auth`,
-      oauth2TokenUrl: `${double.baseUrl}/token`,
-      oauth2RevokeUrl: `${double.baseUrl}/revoke`,
-    },
-  });
-  const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
-  const url = client.generateAuthUrl({
-    scope: 'https://www.googleapis.com/auth/drive.file https://www.googleapis.com/auth/drive.readonly',
-    code_challenge: codeChallenge,
-    code_challenge_method: CodeChallengeMethod.S256,
-  });
-  const res = await fetch(url, { redirect: 'manual' });
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const { tokens } = await client.getToken({ code, codeVerifier });
-  client.setCredentials(tokens);
-  token = tokens.access_token ?? '';
-  drive = google.drive({ version: 'v3', auth: client, rootUrl: `${double.baseUrl}/` });
+  const alice = await signIn(
+    double,
+    CLIENT,
+    'alice@example.com',
+    'https://www.googleapis.com/auth/drive.file https://www.googleapis.com/auth/drive.readonly',
+  );
+  token = alice.token;
+  drive = driveFor(double.baseUrl, alice.client);
 });
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
 // The Google double's OAuth 2.0 endpoints, driven through google-auth-library's real OAuth2Client.
 
-import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
-import { google } from 'googleapis';
+import { CodeChallengeMethod, type OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GoogleDouble, startGoogleDouble } from '../../src/dev/google-double/index.js';
+import { driveFor, oauthClientFor } from '../support/google-double-session.js';
 
 const CLIENT = { clientId: 'test-client.apps.googleusercontent.com', clientSecret: 'test-secret' };
 const REDIRECT = 'http://127.0.0.1:9999/auth/callback';
@@ -12,15 +12,10 @@ const DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive.readonly';
 let double: GoogleDouble;
 
 function oauthClient(overrides: { clientSecret?: string } = {}): OAuth2Client {
-  return new OAuth2Client({
+  return oauthClientFor(double.baseUrl, {
     clientId: CLIENT.clientId,
     clientSecret: overrides.clientSecret ?? CLIENT.clientSecret,
     redirectUri: REDIRECT,
-    endpoints: {
-      oauth2AuthBaseUrl: `${double.baseUrl}/o/oauth2/v2/auth`,
-      oauth2TokenUrl: `${double.baseUrl}/token`,
-      oauth2RevokeUrl: `${double.baseUrl}/revoke`,
-    },
   });
 }
 
@@ -99,7 +94,7 @@ describe('authorization code flow with PKCE', () => {
     });
 
     client.setCredentials(tokens);
-    const drive = google.drive({ version: 'v3', auth: client, rootUrl: `${double.baseUrl}/` });
+    const drive = driveFor(double.baseUrl, client);
     const about = await drive.about.get({ fields: 'user(displayName,emailAddress)' });
     expect(about.data).toEqual({ user: { displayName: 'Alice Example', emailAddress: 'alice@example.com' } });
     const authRequest = double.requests.find((r) => r.path === '/o/oauth2/v2/auth');

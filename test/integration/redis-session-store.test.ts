@@ -90,8 +90,10 @@ describe.skipIf(!hasRedisServer())('Redis session store', () => {
     const keys = await client.keys('dpc:sess:*');
     expect(keys).toHaveLength(1);
     const ttl = await client.pTTL(keys[0]!);
-    expect(ttl).toBeGreaterThan((IDLE_SECONDS - 5) * 1000);
-    expect(ttl).toBeLessThanOrEqual(IDLE_SECONDS * 1000);
+    // The cookie (and so the key) lives a grace minute past the idle time; the server ends the
+    // session itself at the idle deadline and revokes its token.
+    expect(ttl).toBeGreaterThan((IDLE_SECONDS + 55) * 1000);
+    expect(ttl).toBeLessThanOrEqual((IDLE_SECONDS + 60) * 1000);
   });
 
   it('answers 503 while Redis is stopped, by either path express-session takes, and recovers', async () => {
@@ -158,11 +160,10 @@ describe.skipIf(!hasRedisServer())('Redis session store', () => {
       redis!.resume();
     }
     await waitFor(() => client.isReady);
-    // The failed get left req.session unset, and sessionMiddleware's `unset: 'destroy'` then made
-    // express-session call store.destroy(sid) as the 503 ended; Redis ran that DEL once it woke up.
-    expect(await client.keys('dpc:sess:*')).toEqual([]);
-    const again = await signedCookie(app);
-    expect((await request(app).get('/api/recall').set('Cookie', again)).body).toEqual({
+    // The failed get left req.session unset; with `unset: 'keep'` express-session does not delete the
+    // session then, so a Redis that was only slow keeps the person signed in.
+    expect(await client.keys('dpc:sess:*')).not.toEqual([]);
+    expect((await request(app).get('/api/recall').set('Cookie', cookie)).body).toEqual({
       value: 'remembered',
     });
   });

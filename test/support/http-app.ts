@@ -19,6 +19,7 @@ export async function httpApp(
     extraEnv?: Record<string, string>;
     printers?: PrinterConfig[];
     rateLimits?: RateLimitOptions;
+    jobTimeoutMs?: number;
   } = {},
 ) {
   const { env, cleanup, dir } = testEnv({
@@ -38,6 +39,7 @@ export async function httpApp(
     pollIntervalMs: 1,
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
   });
   await services.start();
   const app = createApp(services.deps);

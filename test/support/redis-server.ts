@@ -1,11 +1,11 @@
 // Runs a throwaway redis-server for integration tests: no persistence, loopback only, its own port.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findExecutable, stopChild } from '../../src/dev/child-process.js';
 
 export interface TestRedis {
   url: string;
@@ -22,23 +22,11 @@ export interface TestRedis {
   dispose(): Promise<void>;
 }
 
-function findRedisServer(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, 'redis-server'), constants.X_OK);
-      return join(dir, 'redis-server');
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+const EXTRA_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin'];
 
 /** Whether redis-server is installed (tests use describe.skipIf(!hasRedisServer())). */
 export function hasRedisServer(): boolean {
-  return findRedisServer() !== null;
+  return findExecutable('redis-server', EXTRA_DIRS) !== null;
 }
 
 async function freePort(): Promise<number> {
@@ -124,18 +112,14 @@ async function waitForPing(child: ChildProcess, port: number, log: () => string)
   throw new Error(`redis-server did not answer PING on port ${port}: ${log()}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGCONT'); // a paused server cannot act on SIGTERM
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
+/** Like stopChild, but wakes a paused server first: it cannot act on SIGTERM while stopped. */
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
+  return stopChild(child, 3000);
 }
 
 export async function startRedis(): Promise<TestRedis> {
-  const executable = findRedisServer();
+  const executable = findExecutable('redis-server', EXTRA_DIRS);
   if (!executable) throw new Error('redis-server is not installed (apt-get install redis-server).');
   const dir = await mkdtemp(join(tmpdir(), 'redis-test-'));
   let lastError: unknown;
@@ -147,10 +131,10 @@ export async function startRedis(): Promise<TestRedis> {
       await waitForPing(server.child, port, server.log);
     } catch (err) {
       lastError = err;
-      await stopChild(server.child);
+      await stopServer(server.child);
       continue;
     }
-    const stop = () => stopChild(server.child);
+    const stop = () => stopServer(server.child);
     return {
       url: `redis://127.0.0.1:${port}`,
       port,

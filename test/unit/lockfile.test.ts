@@ -12,7 +12,8 @@ describe('package-lock.json', () => {
     const missing: string[] = [];
     for (const [path, entry] of Object.entries(lock.packages)) {
       for (const dep of Object.keys(entry.optionalDependencies ?? {})) {
-        if (!lock.packages[`node_modules/${dep}`] && !lock.packages[`${path}/node_modules/${dep}`]) missing.push(dep);
+        if (!lock.packages[`node_modules/${dep}`] && !lock.packages[`${path}/node_modules/${dep}`])
+          missing.push(dep);
       }
     }
     expect(missing, 'run `npm run lock:complete`').toEqual([]);
