@@ -16,7 +16,7 @@ async function main(): Promise<number> {
   try {
     const result = await verifyAuditLog(path.resolve(file));
     if (result.ok) {
-      console.log(`intact: ${result.lines} lines in ${result.files} files`);
+      console.log(`intact: ${result.lines} lines in ${result.files} file(s)`);
       return 0;
     }
     console.log(`broken: ${result.file}:${result.line}: ${result.reason}`);

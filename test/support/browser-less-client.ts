@@ -44,6 +44,7 @@ export class PanelClient {
     this.csrf = session.csrfToken;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the connector answered
   async json(path: string, init: RequestInit = {}): Promise<any> {
     const res = await this.fetch(path, init);
     return res.json();
@@ -58,6 +59,7 @@ export class PanelClient {
   }
 
   /** Polls a print job until it ends. */
+  // biome-ignore lint/suspicious/noExplicitAny: the job's JSON, as GET /api/print/:jobId answers it
   async waitForJob(jobId: string, timeoutMs = 20_000): Promise<any> {
     const until = Date.now() + timeoutMs;
     for (;;) {

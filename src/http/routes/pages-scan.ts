@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import type { DriveConnector } from '../../domain/ports.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
