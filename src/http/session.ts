@@ -29,6 +29,8 @@ declare module 'express-session' {
     printerId?: string;
     /** Navigation trail per Drive view, for breadcrumbs. */
     trail?: Array<{ id: string; name: string }>;
+    /** The same for the scan screen's folder picker. */
+    scanTrail?: Array<{ id: string; name: string }>;
     /** Folders recently scanned to; kept in the session only. */
     recentFolders?: Array<{ id: string; name: string }>;
   }

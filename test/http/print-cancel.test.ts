@@ -22,7 +22,7 @@ describe('cancel and timeout', () => {
     return { agent, csrf, jobId: res.body.jobId as string };
   };
   const until = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
   };
 
   it('canceling during the download stops the job, deletes the file and sends nothing', async () => {
@@ -33,7 +33,12 @@ describe('cancel and timeout', () => {
       release = r;
     });
     const { agent, csrf, jobId } = await start(app);
-    await until(async () => (await app.tempFiles()).length === 1);
+    // The temporary file is created just before the job says 'downloading'; wait for both.
+    await until(
+      async () =>
+        (await app.tempFiles()).length === 1 &&
+        (await agent.get(`/api/print/${jobId}`)).body.state === 'downloading',
+    );
     expect((await agent.get(`/api/print/${jobId}`)).body.state).toBe('downloading');
     const canceled = await agent.post(`/api/print/${jobId}/cancel`).set('X-CSRF-Token', csrf);
     expect(canceled.body.state).toBe('canceled');

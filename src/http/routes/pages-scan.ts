@@ -5,6 +5,7 @@ import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
 import { defaultScanName } from '../scan-names.js';
 import { driveFor, signedInOrRedirect } from '../session.js';
+import { updateTrail } from '../trail.js';
 import { filesQuery } from './files-query.js';
 
 /** The scan screen: pick a folder (folders only), a name, then upload or scan at the device. */
@@ -30,7 +31,13 @@ export function scanPageRoutes(deps: {
       }),
       folderId ? drive.get(folderId) : Promise.resolve(null),
     ]);
+    const trail = updateTrail(
+      req,
+      'scanTrail',
+      folder && folderId !== 'root' ? { id: folder.id, name: folder.name } : null,
+    );
     res.locals.render('scan/index', {
+      trail,
       view,
       folder: folder
         ? { id: folder.id, name: folderId === 'root' ? res.locals.t('browse.root.mydrive') : folder.name }

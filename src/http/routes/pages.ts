@@ -7,6 +7,7 @@ import type { TokenSealer } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
 import { currentUser, driveFor, signedInOrRedirect } from '../session.js';
+import { updateTrail } from '../trail.js';
 import { printerStates } from './api-printers.js';
 import { driveId, filesQuery, toListQuery } from './files-query.js';
 
@@ -20,19 +21,6 @@ export interface PageDeps {
 
 const render = (res: Response, view: string, data: Record<string, unknown> = {}) =>
   res.locals.render(view, data);
-
-/** Breadcrumbs from the way the person came: a folder already on the trail cuts it back. */
-function updateTrail(req: Request, folder: { id: string; name: string } | null) {
-  const trail = req.session.trail ?? [];
-  if (!folder) {
-    req.session.trail = [];
-    return [];
-  }
-  const at = trail.findIndex((t) => t.id === folder.id);
-  const next = at >= 0 ? trail.slice(0, at + 1) : [...trail, folder];
-  req.session.trail = next.slice(-8);
-  return req.session.trail;
-}
 
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
@@ -61,7 +49,7 @@ export function pageRoutes(deps: PageDeps): Router {
       drive.list(toListQuery(query)),
       query.folderId && query.folderId !== 'root' ? drive.get(query.folderId) : Promise.resolve(null),
     ]);
-    const trail = query.q ? [] : updateTrail(req, folder);
+    const trail = query.q ? [] : updateTrail(req, 'trail', folder);
     render(res, 'browse/index', {
       view: query.view,
       folderId: query.folderId ?? null,
