@@ -4,7 +4,8 @@ import type { SessionIndex, SessionIndexEntry } from '../domain/sessions.js';
 export class InMemorySessionIndex implements SessionIndex {
   private readonly entries = new Map<string, SessionIndexEntry>();
 
-  async upsert(entry: SessionIndexEntry): Promise<void> {
+  async upsert(entry: SessionIndexEntry, options: { mustExist?: boolean } = {}): Promise<void> {
+    if (options.mustExist && !this.entries.has(entry.sid)) return;
     this.entries.set(entry.sid, { ...entry });
   }
 

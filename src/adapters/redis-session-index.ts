@@ -20,6 +20,8 @@ export interface RedisSessionIndexOptions {
 // the prefix (ARGV), which is fine for one Redis but not for Redis Cluster.
 
 const UPSERT = luaScript(`
+-- A refresh (ARGV[5] = '1') never brings back an entry that another instance has just claimed.
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 -- The ZSET lives as long as its longest-lived entry.
@@ -60,7 +62,7 @@ export class RedisSessionIndex implements SessionIndex {
     this.graceMs = o.graceMs ?? 3600_000;
   }
 
-  async upsert(entry: SessionIndexEntry): Promise<void> {
+  async upsert(entry: SessionIndexEntry, options: { mustExist?: boolean } = {}): Promise<void> {
     // The last line of defence for promise 5: a caller that forgot to seal must fail, not leak.
     if (findCredentials(entry.sealedToken).length > 0) {
       throw new Error('refusing to store an unsealed access token in the session index');
@@ -77,7 +79,7 @@ export class RedisSessionIndex implements SessionIndex {
       this.client,
       UPSERT,
       [this.zsetKey, this.entryPrefix + entry.sid],
-      [entry.sid, entry.deadline, json, ttlMs],
+      [entry.sid, entry.deadline, json, ttlMs, options.mustExist ? '1' : '0'],
     );
   }
 

@@ -15,8 +15,8 @@ export interface SessionIndexEntry {
 
 /** Deadlines of live sessions, shared by all instances. */
 export interface SessionIndex {
-  /** Creates or moves a session's entry. */
-  upsert(entry: SessionIndexEntry): Promise<void>;
+  /** Creates or moves a session's entry; with mustExist, only moves one that is still there. */
+  upsert(entry: SessionIndexEntry, options?: { mustExist?: boolean }): Promise<void>;
   /** Removes the entry; resolves true only for the one caller that removed it (an atomic claim). */
   claim(sid: string): Promise<SessionIndexEntry | null>;
   /** Entries whose deadline is at or before `now`, at most `limit`. */
@@ -64,20 +64,24 @@ export class SessionLifecycle {
     return null;
   }
 
-  async track(entry: {
-    sid: string;
-    signedInAt: number;
-    lastSeenAt: number;
-    sealedToken: string;
-    userEmail: string;
-  }) {
-    await this.o.index.upsert({
-      sid: entry.sid,
-      deadline: this.deadline(entry.signedInAt, entry.lastSeenAt),
-      maxDeadline: entry.signedInAt + this.o.maxMs,
-      sealedToken: entry.sealedToken,
-      userEmail: entry.userEmail,
-    });
+  /**
+   * Records a session's deadline. At sign-in (`start`) the entry is created; afterwards it is only
+   * moved, so a request racing another instance's claim cannot bring an ended session back.
+   */
+  async track(
+    entry: { sid: string; signedInAt: number; lastSeenAt: number; sealedToken: string; userEmail: string },
+    options: { start?: boolean } = {},
+  ): Promise<void> {
+    await this.o.index.upsert(
+      {
+        sid: entry.sid,
+        deadline: this.deadline(entry.signedInAt, entry.lastSeenAt),
+        maxDeadline: entry.signedInAt + this.o.maxMs,
+        sealedToken: entry.sealedToken,
+        userEmail: entry.userEmail,
+      },
+      { mustExist: !options.start },
+    );
   }
 
   /**

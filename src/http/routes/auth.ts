@@ -107,13 +107,16 @@ export function authRoutes(deps: AuthDeps): Router {
     if (pending.printerId) req.session.printerId = pending.printerId;
     if (pending.lang) req.session.lang = pending.lang;
     await save(req);
-    await deps.lifecycle.track({
-      sid: req.sessionID,
-      signedInAt: now,
-      lastSeenAt: now,
-      sealedToken: req.session.token,
-      userEmail: email,
-    });
+    await deps.lifecycle.track(
+      {
+        sid: req.sessionID,
+        signedInAt: now,
+        lastSeenAt: now,
+        sealedToken: req.session.token,
+        userEmail: email,
+      },
+      { start: true },
+    );
     await deps.audit.record({ event: 'signin', user: email });
     res.redirect(302, '/');
   });
