@@ -1,4 +1,4 @@
-import { type Request, type Response, Router } from 'express';
+import { type Response, Router } from 'express';
 import { z } from 'zod';
 import { printPlanFor } from '../../domain/document-formats.js';
 import type { DriveConnector, PrinterConfig, PrintSystem } from '../../domain/ports.js';
