@@ -192,7 +192,10 @@ describe('npm run audit:verify', () => {
 
   it('exits 0 for an intact log, 1 naming the broken line, 2 without AUDIT_LOG', async () => {
     await fill(log(), 2);
-    expect(await cli({ AUDIT_LOG: file })).toMatchObject({ code: 0, stdout: 'intact: 5 lines in 2 file(s)\n' });
+    expect(await cli({ AUDIT_LOG: file })).toMatchObject({
+      code: 0,
+      stdout: 'intact: 5 lines in 2 file(s)\n',
+    });
     const current = await lines(file);
     await writeFile(file, `${current.slice(0, 1).join('\n')}\n${current[2]}\n`);
     expect(await cli({ AUDIT_LOG: file })).toMatchObject({
