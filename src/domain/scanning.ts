@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { AppError, BadInputError, NotFoundError, UnsupportedTypeError } from './errors.js';
 import type { AuditLog, Clock, Drive, ScanOutcome, ScanTicket, ScanTicketStore } from './ports.js';
 import { cleanScanName, type ScanType, sniffScanType } from './scan-files.js';
@@ -260,13 +260,14 @@ export class ScanService {
     const typed = [];
     for (const path of pages) typed.push({ path, type: await this.typeOf(path) });
     const out = await this.o.temp.create('scan');
-    await this.o.combiner.combine(typed, out);
-    const handle = await open(out, 'r');
     try {
-      return { path: out, size: (await handle.stat()).size };
-    } finally {
-      await handle.close();
+      await this.o.combiner.combine(typed, out);
+    } catch {
+      await this.o.temp.remove(out);
+      // pdf-lib could not read a page whose first bytes looked right: the device sent a broken file.
+      throw new BadInputError('A page of this scan could not be read. Scan it again.', 'unreadable_page');
     }
+    return { path: out, size: (await stat(out)).size };
   }
 
   private async send(

@@ -269,6 +269,24 @@ describe('scans', () => {
       expect(await t.tempFiles()).toEqual([]);
     });
 
+    it('a broken page fails the finish with 400 and leaves no temporary file', async () => {
+      const { agent, csrf } = await t.signInAs('alice@example.com');
+      const ticket = await agent
+        .post('/api/scan-tickets')
+        .set('X-CSRF-Token', csrf)
+        .send({ folderId: 'scans', pages: 'many' });
+      const path = ticketPath(ticket.body.uploadUrl);
+      const broken = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 0x11)]);
+      expect((await request(t.app).post(path).attach('file', broken, 'p1.jpg')).status).toBe(202);
+      const done = await request(t.app).post(`${path}/finish`);
+      expect(done.status).toBe(400);
+      expect(done.body.error.code).toBe('unreadable_page');
+      expect(t.drive.uploads).toHaveLength(0);
+      expect(await t.tempFiles()).toEqual([]);
+      const outcome = await agent.get(`/api/scan-tickets/${ticket.body.ticketId}`);
+      expect(outcome.body).toMatchObject({ state: 'failed', error: { code: 'unreadable_page' } });
+    });
+
     it('pages of an expired multi-page ticket are deleted by the sweep', async () => {
       const { agent, csrf } = await t.signInAs('alice@example.com');
       const ticket = await agent
