@@ -315,5 +315,20 @@ describe('scans', () => {
         ).status,
       ).toBe(400);
     });
+
+    it('reads a page count from a device as one or many pages', async () => {
+      const { agent, csrf } = await t.signInAs('alice@example.com');
+      const create = (pages: unknown) =>
+        agent.post('/api/scan-tickets').set('X-CSRF-Token', csrf).send({ folderId: 'scans', pages });
+      expect((await create(0)).status).toBe(400);
+      const three = await create(3);
+      expect(three.status).toBe(201);
+      const page = await request(t.app).post(ticketPath(three.body.uploadUrl)).attach('file', JPEG, 'p1.jpg');
+      expect(page.status).toBe(202);
+      expect(page.body).toEqual({ pages: 1 });
+      const one = await create(1);
+      const whole = await request(t.app).post(ticketPath(one.body.uploadUrl)).attach('file', JPEG, 'a.jpg');
+      expect(whole.status).toBe(201);
+    });
   });
 });

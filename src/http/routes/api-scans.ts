@@ -23,7 +23,14 @@ const destination = z.object({
   folderId: driveId,
   name: z.string().max(300, 'name is too long').optional(),
 });
-const ticketBody = destination.extend({ pages: z.enum(['one', 'many']).default('one') });
+/** "one" (default) or "many"; a page count from a device is read the same way (1 = one, more = many). */
+const pagesField = z
+  .union([z.enum(['one', 'many']), z.number().int().min(1).max(500)], {
+    error: 'pages must be "one", "many" or a page count',
+  })
+  .transform((p) => (p === 'many' || (typeof p === 'number' && p > 1) ? 'many' : 'one'))
+  .default('one');
+const ticketBody = destination.extend({ pages: pagesField });
 /** 256-bit capability, base64url. */
 const capability = z.object({ capability: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a scan link') });
 const ticketId = z.object({ ticketId: z.string().regex(/^[0-9a-f]{64}$/, 'is not a scan id') });
