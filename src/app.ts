@@ -47,8 +47,6 @@ export interface AppDeps {
   rateLimits?: RateLimitOptions;
   /** What the admin page reads. */
   admin: AdminSources;
-  /** Routers added by later features (scan, admin), mounted after the core API. */
-  extraRoutes?: express.Router[];
 }
 
 /** views/ at the project root, from src/ (tsx) or dist/src/ (compiled). */
@@ -159,7 +157,6 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(adminRoutes({ sources: deps.admin, lifecycle: deps.lifecycle, userKey: config.audit.userKey }));
-  for (const router of deps.extraRoutes ?? []) app.use(router);
   app.use(
     pageRoutes({
       drives: deps.drives,

@@ -61,10 +61,6 @@ export class PrintService {
     };
   }
 
-  printers(): readonly PrinterConfig[] {
-    return this.opts.printers;
-  }
-
   printer(printerId: string): PrinterConfig {
     const printer = this.opts.printers.find((p) => p.id === printerId);
     if (!printer)

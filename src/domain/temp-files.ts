@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export type TempKind = 'print' | 'scan';
-
-export interface TempFileInfo {
-  name: string;
-  bytes: number;
-  ageSeconds: number;
-}
 
 /**
  * The only place that creates and deletes temporary documents. Names are random and never built
@@ -67,25 +61,5 @@ export class TempFiles {
       await this.remove(file);
       onDeleted?.();
     }
-  }
-
-  /** What is in the folder now, for the admin report. */
-  async list(now = Date.now()): Promise<TempFileInfo[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return [];
-    }
-    const out: TempFileInfo[] = [];
-    for (const name of names) {
-      try {
-        const s = await stat(path.join(this.dir, name));
-        out.push({ name, bytes: s.size, ageSeconds: Math.round((now - s.mtimeMs) / 1000) });
-      } catch {
-        // deleted between readdir and stat: nothing to report
-      }
-    }
-    return out;
   }
 }
