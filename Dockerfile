@@ -11,6 +11,13 @@ RUN npm run build
 # Run: production dependencies only, as a non-root user.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# Optional conversion tools (README, "Formats"): Ghostscript rasterises PDF for printers that take only
+# PWG raster or URF; LibreOffice headless turns Office and OpenDocument files into PDF. Without either,
+# the connector still runs and answers 415 naming what it can print.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ghostscript fonts-dejavu-core \
+    libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -67,8 +67,8 @@ export async function runIppBench(options: IppBenchOptions = {}): Promise<IppBen
       const printer = await startTarget(target, join(dir, `spool-${target}`));
       try {
         const config = { id: target, name: target, uri: printer.uri };
-        // Asks for document-format-supported now, so the timing below is the Print-Job alone.
-        await printSystem.state(config);
+        // Asks for the printer's description now, so the timing below is the Print-Job alone.
+        const description = await printSystem.describe(config);
         const before = process.memoryUsage().rss;
         let peak = before;
         const sampler = setInterval(() => {
@@ -82,6 +82,7 @@ export async function runIppBench(options: IppBenchOptions = {}): Promise<IppBen
             jobName: 'bench.pdf',
             userName: 'bench',
             ticket: {},
+            printer: description,
           });
         } finally {
           clearInterval(sampler);

@@ -6,7 +6,8 @@ import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { AuditLog, Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
+import type { AuditLog, Clock, DocumentConverter, DriveConnector, GoogleSignIn } from './domain/ports.js';
+import type { PrinterDirectory } from './domain/printers.js';
 import type { PrintService } from './domain/printing.js';
 import type { ScanService } from './domain/scanning.js';
 import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
@@ -35,8 +36,10 @@ export interface AppDeps {
   clock: Clock;
   signIn: GoogleSignIn;
   drives: DriveConnector;
-  printSystem: PrintSystem;
+  printers: PrinterDirectory;
   printing: PrintService;
+  /** For the print page: which files can be printed with the tools installed. */
+  converter: DocumentConverter;
   scanning: ScanService;
   temp: TempFiles;
   audit: AuditLog;
@@ -135,9 +138,16 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(sessionRoutes());
-  app.use(printerRoutes({ printers: config.printers, printSystem: deps.printSystem }));
+  app.use(printerRoutes({ printers: deps.printers }));
   app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
-  app.use(printRoutes({ drives: deps.drives, sealer: deps.sealer, printing: deps.printing }));
+  app.use(
+    printRoutes({
+      drives: deps.drives,
+      sealer: deps.sealer,
+      printing: deps.printing,
+      printers: deps.printers,
+    }),
+  );
   app.use(
     scanRoutes({
       drives: deps.drives,
@@ -161,9 +171,9 @@ export function createApp(deps: AppDeps): Express {
     pageRoutes({
       drives: deps.drives,
       sealer: deps.sealer,
-      printers: config.printers,
-      printSystem: deps.printSystem,
+      printers: deps.printers,
       printing: deps.printing,
+      converter: deps.converter,
     }),
   );
 

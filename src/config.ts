@@ -74,6 +74,11 @@ const printerSchema = z
     uri: z
       .string()
       .regex(/^(ipps?|https?):\/\/[^\s]+$/, 'uri must be an ipp://, ipps://, http:// or https:// URI'),
+    escl: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'escl must be an http:// or https:// URL such as http://host/eSCL')
+      .optional(),
+    panel: z.string().min(1).max(100).optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import session, { type SessionData } from 'express-session';
 import type { Logger } from 'pino';
 import { AuditLogFile } from './adapters/audit-log-file.js';
 import { scanEverything, scanTargets } from './adapters/credential-scanner.js';
+import { ToolDocumentConverter } from './adapters/document-converter.js';
 import { GoogleDriveConnector } from './adapters/google-drive.js';
 import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
@@ -21,7 +22,8 @@ import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
-import type { Clock, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
+import type { Clock, DocumentConverter, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
+import { PrinterDirectory } from './domain/printers.js';
 import { PrintService } from './domain/printing.js';
 import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
@@ -41,6 +43,9 @@ export interface Services {
 export interface ServiceOverrides {
   clock?: Clock;
   printSystem?: PrintSystem;
+  converter?: DocumentConverter;
+  /** How often every printer is asked for its state and options. */
+  printerRefreshMs?: number;
   signIn?: GoogleSignIn;
   drives?: DriveConnector;
   /** How often expired sessions are looked for. */
@@ -118,9 +123,19 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       return drives.forToken(sealer.open(data.token));
     },
   });
-  const printing = new PrintService({
+  const converter = overrides.converter ?? new ToolDocumentConverter();
+  const printers = new PrinterDirectory({
     printers: config.printers,
     printSystem,
+    clock,
+    ...(overrides.printerRefreshMs ? { refreshMs: overrides.printerRefreshMs } : {}),
+    onError: (err, printerId) =>
+      logger.debug({ printerId, err: { message: (err as Error).message } }, 'printer did not answer'),
+  });
+  const printing = new PrintService({
+    printers,
+    printSystem,
+    converter,
     jobs: redis ? new RedisPrintJobStore(redis, { prefix }) : new InMemoryPrintJobStore(),
     temp,
     audit,
@@ -161,8 +176,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       clock,
       signIn,
       drives,
-      printSystem,
+      printers,
       printing,
+      converter,
       scanning,
       temp,
       audit,
@@ -179,6 +195,8 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
         await audit.record({ event: 'temp.deleted', detail: { reason: 'startup', file: name } });
       }
       await audit.enforceRetention();
+      // The first round of printer questions runs in the background: start-up never waits on a printer.
+      void printers.start();
       let lastRetention = clock.now();
       reaper = setInterval(() => {
         if (clock.now() - lastRetention > 3600_000) {
@@ -200,6 +218,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     },
     async close() {
       if (reaper) clearInterval(reaper);
+      printers.stop();
       await printing.abortAll();
     },
   };

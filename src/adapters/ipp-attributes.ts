@@ -1,39 +1,373 @@
 // Pure translations between the connector's domain words and IPP (RFC 8011, PWG 5100.12/5100.13).
 // No I/O here, so every mapping is table-tested.
 
-import { BadInputError, UpstreamError } from '../domain/errors.js';
-import type { PrinterJobPhase, PrinterState, PrintTicket } from '../domain/ports.js';
-import type { IppAttributesInput, IppRange } from './ipp-codec.js';
+import { UpstreamError } from '../domain/errors.js';
+import type {
+  ColorMode,
+  MediaOption,
+  Orientation,
+  PrinterCapabilities,
+  PrinterDefaults,
+  PrinterDescription,
+  PrinterJobPhase,
+  PrinterProtocolFacts,
+  PrinterState,
+  PrintQuality,
+  PrintTicket,
+  RasterFacts,
+  Sides,
+} from '../domain/ports.js';
+import {
+  allStrings,
+  firstBoolean,
+  firstEnum,
+  firstNumber,
+  firstString,
+  type IppAttributes,
+  type IppAttributesInput,
+  type IppCollection,
+  type IppRange,
+  type IppResolution,
+  type IppValue,
+} from './ipp-codec.js';
+import { mediaDisplayName, mediaNameForSize, mediaSizeFromName } from './ipp-media.js';
 
-/** Job Template attributes (RFC 8011 section 5.2) for a ticket; absent choices are left to the printer. */
-export function ticketToJobAttributes(ticket: PrintTicket): IppAttributesInput {
-  const attributes: Record<string, IppAttributesInput[string]> = {};
-  if (ticket.copies !== undefined) {
-    if (!Number.isInteger(ticket.copies) || ticket.copies < 1 || ticket.copies > 999) {
-      throw new BadInputError('The number of copies must be a whole number from 1 to 999.');
-    }
-    attributes.copies = ticket.copies;
+// ---- Get-Printer-Attributes -> PrinterDescription -------------------------------------------
+
+/** Everything describePrinter reads; IppPrintSystem.describe asks for exactly these. */
+export const DESCRIBE_ATTRIBUTES: readonly string[] = [
+  'printer-state',
+  'printer-state-reasons',
+  'printer-is-accepting-jobs',
+  'operations-supported',
+  'document-format-supported',
+  'copies-supported',
+  'copies-default',
+  'sides-supported',
+  'sides-default',
+  'print-color-mode-supported',
+  'print-color-mode-default',
+  'color-supported',
+  'media-supported',
+  'media-ready',
+  'media-default',
+  'media-col-supported',
+  'media-col-ready',
+  // Not in "all" at most printers (RFC 8011 section 4.2.5.1 lets them leave it out); named explicitly.
+  'media-col-database',
+  'media-col-default',
+  'page-ranges-supported',
+  'orientation-requested-supported',
+  'orientation-requested-default',
+  'number-up-supported',
+  'number-up-default',
+  'print-quality-supported',
+  'print-quality-default',
+  'finishings-supported',
+  'finishings-default',
+  'pwg-raster-document-resolution-supported',
+  'pwg-raster-document-type-supported',
+  'pwg-raster-document-sheet-back',
+  'urf-supported',
+];
+
+const SIDES: readonly Sides[] = ['one-sided', 'two-sided-long-edge', 'two-sided-short-edge'];
+const COLOR_MODES: readonly ColorMode[] = ['color', 'monochrome'];
+// RFC 8011 section 5.2.10: 3 portrait, 4 landscape; the reverse ones (5, 6) and none (7) are not offered.
+const ORIENTATIONS: Readonly<Record<string, Orientation>> = {
+  '3': 'portrait',
+  portrait: 'portrait',
+  '4': 'landscape',
+  landscape: 'landscape',
+};
+// RFC 8011 section 5.2.13.
+const QUALITIES: Readonly<Record<string, PrintQuality>> = {
+  '3': 'draft',
+  draft: 'draft',
+  '4': 'normal',
+  normal: 'normal',
+  '5': 'high',
+  high: 'high',
+};
+// PWG 5100.13 print-color-mode: every monochrome flavour prints without colour.
+const MONOCHROME_MODES = new Set([
+  'monochrome',
+  'auto-monochrome',
+  'process-monochrome',
+  'bi-level',
+  'process-bi-level',
+]);
+// number-up-supported may be a range (RFC 8011 section 5.2.9); these are the layouts worth offering in one.
+const NUMBER_UP_LAYOUTS = [1, 2, 4, 6, 9, 16];
+const SHEET_BACKS: ReadonlySet<RasterFacts['pwgSheetBack']> = new Set([
+  'normal',
+  'flipped',
+  'rotated',
+  'manual-tumble',
+]);
+// RFC 8011 section 5.4.12: a reason may carry a severity suffix.
+const SEVERITY = /-(report|warning|error)$/;
+
+/**
+ * What one Get-Printer-Attributes answer says, in the domain's words. Enums are read whether the codec
+ * gives them as keywords or numbers. Options the printer lists but we cannot offer are dropped.
+ */
+export function describePrinter(attributes: IppAttributes): PrinterDescription {
+  const capabilities = describeCapabilities(attributes);
+  return {
+    state: describeState(attributes),
+    stateReasons: unique(
+      allStrings(attributes, 'printer-state-reasons')
+        .map((reason) => reason.replace(SEVERITY, ''))
+        .filter((reason) => reason !== 'none'),
+    ),
+    capabilities,
+    defaults: describeDefaults(attributes, capabilities),
+    facts: {
+      mediaCol: allStrings(attributes, 'media-col-supported').includes('media-size'),
+      mediaKeyword: allStrings(attributes, 'media-supported').length > 0,
+      validateJob: values(attributes, 'operations-supported').some((op) => op === 'Validate-Job' || op === 4),
+      raster: describeRaster(attributes),
+    },
+  };
+}
+
+function describeState(attributes: IppAttributes): PrinterDescription['state'] {
+  // A printer that refuses new jobs cannot take ours either, whatever its engine is doing.
+  if (firstBoolean(attributes, 'printer-is-accepting-jobs') === false) return 'stopped';
+  const state = firstEnum(attributes, 'printer-state');
+  // A printer that answers without a readable state is reachable; submit will tell the rest.
+  return (state === undefined ? null : printerStateToState(state)) ?? 'idle';
+}
+
+function describeCapabilities(attributes: IppAttributes): PrinterCapabilities {
+  const sides = allStrings(attributes, 'sides-supported');
+  return {
+    copies: describeCopies(attributes),
+    // sides is optional (RFC 8011 section 5.2.8): a printer that does not list it prints one side.
+    sides: sides.length > 0 ? SIDES.filter((s) => sides.includes(s)) : ['one-sided'],
+    color: describeColorModes(attributes),
+    media: describeMedia(attributes),
+    pageRanges: firstBoolean(attributes, 'page-ranges-supported') === true,
+    orientation: keywordsFrom(attributes, 'orientation-requested-supported', ORIENTATIONS),
+    numberUp: describeNumberUp(attributes),
+    quality: keywordsFrom(attributes, 'print-quality-supported', QUALITIES),
+    finishings: unique(allStrings(attributes, 'finishings-supported').filter((f) => f !== 'none')),
+    documentFormats: allStrings(attributes, 'document-format-supported').filter(
+      (format) => format.toLowerCase() !== 'application/octet-stream',
+    ),
+  };
+}
+
+function describeCopies(attributes: IppAttributes): PrinterCapabilities['copies'] {
+  const value = attributes.get('copies-supported')?.[0];
+  if (isRange(value)) return { min: Math.max(1, value.lower), max: Math.max(1, value.upper) };
+  // A few printers send a plain integer: the most they make.
+  if (typeof value === 'number') return { min: 1, max: Math.max(1, value) };
+  // copies is optional (RFC 8011 section 5.2.5): a printer that does not list it makes one.
+  return { min: 1, max: 1 };
+}
+
+/**
+ * PWG 5100.13 print-color-mode: only color and monochrome are offered (IPP Everywhere printers must
+ * support monochrome, colour ones color). An older printer without it says color-supported: it then
+ * prints in the one way it can, and print-color-mode, if sent, is ignored.
+ */
+function describeColorModes(attributes: IppAttributes): ColorMode[] {
+  if (attributes.has('print-color-mode-supported')) {
+    const modes = allStrings(attributes, 'print-color-mode-supported');
+    return COLOR_MODES.filter((mode) => modes.includes(mode));
   }
+  return firstBoolean(attributes, 'color-supported') === true ? ['color'] : ['monochrome'];
+}
+
+/**
+ * media-supported when the printer has it, otherwise the sizes of media-col-ready and
+ * media-col-database (a media-col-only printer). Sizes that are loaded (media-ready, media-col-ready)
+ * come first, so the first choice a person sees is paper the printer has; the rest keep the printer's
+ * order. Custom-size bounds (custom_min_, custom_max_) describe a range, not a size, and are left out.
+ */
+function describeMedia(attributes: IppAttributes): MediaOption[] {
+  const readyCols = collections(attributes, 'media-col-ready').map(mediaIdOfCol);
+  const ready = new Set([...allStrings(attributes, 'media-ready'), ...readyCols]);
+  const supported = allStrings(attributes, 'media-supported');
+  const ids =
+    supported.length > 0
+      ? supported
+      : [...readyCols, ...collections(attributes, 'media-col-database').map(mediaIdOfCol)];
+  const offered = unique(ids.filter((id): id is string => id !== null && isMediaSize(id)));
+  const ordered = [...offered.filter((id) => ready.has(id)), ...offered.filter((id) => !ready.has(id))];
+  return ordered.map((id) => ({ id, name: mediaDisplayName(id) }));
+}
+
+/** A media-col's size as a media name: its media-size-name, else one made from its dimensions. */
+function mediaIdOfCol(col: IppCollection): string | null {
+  const name = col['media-size-name'];
+  if (typeof name === 'string' && name) return name;
+  const size = col['media-size'] as IppCollection | undefined;
+  const x = size?.['x-dimension'];
+  const y = size?.['y-dimension'];
+  // Ranges (roll or custom media) are not one size.
+  return typeof x === 'number' && typeof y === 'number' && x > 0 && y > 0 ? mediaNameForSize({ x, y }) : null;
+}
+
+function isMediaSize(id: string): boolean {
+  return id !== 'none' && !/^(custom|roll)_(min|max)_/.test(id);
+}
+
+function describeNumberUp(attributes: IppAttributes): number[] {
+  const offered = new Set<number>();
+  for (const value of values(attributes, 'number-up-supported')) {
+    if (typeof value === 'number' && value >= 1) offered.add(value);
+    else if (isRange(value)) {
+      for (const n of NUMBER_UP_LAYOUTS) if (n >= value.lower && n <= value.upper) offered.add(n);
+    }
+  }
+  // number-up is optional (RFC 8011 section 5.2.9): without it every page has its own side.
+  return offered.size > 0 ? [...offered].sort((a, b) => a - b) : [1];
+}
+
+function describeDefaults(attributes: IppAttributes, capabilities: PrinterCapabilities): PrinterDefaults {
+  const sides = firstString(attributes, 'sides-default');
+  const numberUp = firstNumber(attributes, 'number-up-default');
+  return {
+    copies: firstNumber(attributes, 'copies-default') ?? 1,
+    sides: SIDES.find((s) => s === sides) ?? null,
+    color: defaultColor(firstString(attributes, 'print-color-mode-default'), capabilities.color),
+    media: defaultMedia(attributes),
+    orientation: keywordsFrom(attributes, 'orientation-requested-default', ORIENTATIONS)[0] ?? null,
+    numberUp: numberUp !== undefined && numberUp >= 1 ? numberUp : null,
+    quality: keywordsFrom(attributes, 'print-quality-default', QUALITIES)[0] ?? null,
+    finishings: allStrings(attributes, 'finishings-default').filter((f) => f !== 'none'),
+  };
+}
+
+/** auto prints colour pages in colour where it can; the monochrome flavours all print without colour. */
+function defaultColor(mode: string | undefined, offered: readonly ColorMode[]): ColorMode | null {
+  if (mode === 'color') return 'color';
+  if (mode !== undefined && MONOCHROME_MODES.has(mode)) return 'monochrome';
+  if (mode === 'auto') return offered.includes('color') ? 'color' : 'monochrome';
+  return null;
+}
+
+function defaultMedia(attributes: IppAttributes): string | null {
+  const media = firstString(attributes, 'media-default');
+  if (media && isMediaSize(media)) return media;
+  const col = collections(attributes, 'media-col-default')[0];
+  return col ? mediaIdOfCol(col) : null;
+}
+
+function describeRaster(attributes: IppAttributes): RasterFacts {
+  const resolutions = new Map<string, [number, number]>();
+  for (const value of values(attributes, 'pwg-raster-document-resolution-supported')) {
+    if (!isResolution(value)) continue;
+    // RFC 8010 section 3.9: units 3 dpi, 4 dots per cm.
+    const dpi = (n: number) => (value.units === 'dpi' ? n : Math.round(n * 2.54));
+    const pair: [number, number] = [dpi(value.cross), dpi(value.feed)];
+    resolutions.set(pair.join('x'), pair);
+  }
+  const sheetBack = firstString(attributes, 'pwg-raster-document-sheet-back');
+  return {
+    pwgResolutions: [...resolutions.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+    pwgTypes: allStrings(attributes, 'pwg-raster-document-type-supported'),
+    // PWG 5100.13 pwg-raster-document-sheet-back: normal when the printer does not say.
+    pwgSheetBack: SHEET_BACKS.has(sheetBack as RasterFacts['pwgSheetBack'])
+      ? (sheetBack as RasterFacts['pwgSheetBack'])
+      : 'normal',
+    urf: allStrings(attributes, 'urf-supported'),
+  };
+}
+
+function values(attributes: IppAttributes, name: string): readonly IppValue[] {
+  return attributes.get(name) ?? [];
+}
+
+function collections(attributes: IppAttributes, name: string): IppCollection[] {
+  return values(attributes, name).filter(
+    (v): v is IppCollection => v !== null && typeof v === 'object' && !(v instanceof Date),
+  );
+}
+
+/** Enum values (keywords or numbers) through `table`, in the table's order, unknown ones dropped. */
+function keywordsFrom<T extends string>(
+  attributes: IppAttributes,
+  name: string,
+  table: Readonly<Record<string, T>>,
+): T[] {
+  const found = new Set<T>();
+  for (const value of values(attributes, name)) {
+    const key = String(value);
+    if ((typeof value === 'string' || typeof value === 'number') && Object.hasOwn(table, key)) {
+      found.add(table[key]!);
+    }
+  }
+  const order = unique(Object.values(table));
+  return order.filter((keyword) => found.has(keyword));
+}
+
+function isRange(value: unknown): value is IppRange {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IppRange).lower === 'number' &&
+    typeof (value as IppRange).upper === 'number'
+  );
+}
+
+function isResolution(value: unknown): value is IppResolution {
+  return typeof value === 'object' && value !== null && typeof (value as IppResolution).cross === 'number';
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+// ---- PrintTicket -> Job Template attributes ---------------------------------------------------
+
+/**
+ * Job Template attributes (RFC 8011 section 5.2, PWG 5100.13) for a ticket the domain has already
+ * checked against the printer's capabilities; options absent from the ticket are left to the printer.
+ * Enums are given by keyword; the codec writes their numbers.
+ */
+export function ticketToJobAttributes(
+  ticket: PrintTicket,
+  printer: Pick<PrinterDescription, 'capabilities' | 'facts'>,
+): IppAttributesInput {
+  const attributes: Record<string, IppAttributesInput[string]> = {};
+  if (ticket.copies !== undefined) attributes.copies = ticket.copies;
   if (ticket.sides) attributes.sides = ticket.sides;
-  // PWG 5100.13 print-color-mode; 'monochrome' is what every IPP Everywhere printer supports.
   if (ticket.color) attributes['print-color-mode'] = ticket.color;
-  if (ticket.media) attributes.media = ticket.media;
-  if (ticket.pageRanges && ticket.pageRanges.length > 0)
-    attributes['page-ranges'] = normalisePageRanges(ticket.pageRanges);
+  if (ticket.media) Object.assign(attributes, mediaAttribute(ticket.media, printer.facts));
+  // Without page-ranges-supported the connector has already cut the pages; sending it would be refused.
+  if (ticket.pageRanges && ticket.pageRanges.length > 0 && printer.capabilities.pageRanges) {
+    attributes['page-ranges'] = mergePageRanges(ticket.pageRanges);
+  }
+  if (ticket.numberUp !== undefined) attributes['number-up'] = ticket.numberUp;
+  if (ticket.orientation) attributes['orientation-requested'] = ticket.orientation;
+  if (ticket.quality) attributes['print-quality'] = ticket.quality;
+  if (ticket.finishings && ticket.finishings.length > 0) attributes.finishings = [...ticket.finishings];
   return attributes;
 }
 
 /**
- * RFC 8011 section 5.2.7: ranges must be ascending and must not overlap, or printers refuse the job;
- * a person may well type "5-7, 1-2, 2-3", so sort and merge them.
+ * media (RFC 8011 section 5.2.11) whenever the printer lists media-supported, even if it also takes
+ * media-col: the keyword is the older, simpler form every such printer matches by name, while media-col
+ * must match a media-size exactly and may pull in a database entry's source or margins. A printer that
+ * knows only media-col (PWG 5100.7) gets the size alone: media-size-name is left out because
+ * some printers check it against media-supported, which such a printer does not have.
  */
-function normalisePageRanges(ranges: ReadonlyArray<readonly [number, number]>): IppRange[] {
-  for (const [lower, upper] of ranges) {
-    if (!Number.isInteger(lower) || !Number.isInteger(upper) || lower < 1 || upper < lower) {
-      throw new BadInputError(`The page range ${lower}-${upper} is not valid. Use ranges such as 1-3.`);
-    }
-  }
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+function mediaAttribute(id: string, facts: PrinterProtocolFacts): IppAttributesInput {
+  const size = mediaSizeFromName(id);
+  if (facts.mediaKeyword || !facts.mediaCol || !size) return { media: id };
+  return { 'media-col': { 'media-size': { 'x-dimension': size.x, 'y-dimension': size.y } } };
+}
+
+/**
+ * RFC 8011 section 5.2.7: ranges must be ascending and must not overlap, or printers refuse the job.
+ * The domain hands over ranges already in order; merging here keeps the wire form right regardless.
+ */
+function mergePageRanges(ranges: ReadonlyArray<readonly [number, number]>): IppRange[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const merged: Array<{ lower: number; upper: number }> = [];
   for (const [lower, upper] of sorted) {
     const previous = merged[merged.length - 1];
@@ -41,6 +375,29 @@ function normalisePageRanges(ranges: ReadonlyArray<readonly [number, number]>): 
     else merged.push({ lower, upper });
   }
   return merged;
+}
+
+const OPTION_OF_ATTRIBUTE: Readonly<Record<string, string>> = {
+  copies: 'copies',
+  sides: 'sides',
+  'print-color-mode': 'color',
+  media: 'media',
+  'media-col': 'media',
+  'page-ranges': 'pageRanges',
+  'number-up': 'numberUp',
+  'orientation-requested': 'orientation',
+  'print-quality': 'quality',
+  finishings: 'finishings',
+  'finishings-col': 'finishings',
+};
+
+/** Our ticket options named by a printer's unsupported-attributes group (RFC 8011 section 4.1.7); others ignored. */
+export function unsupportedToOptions(names: readonly string[]): string[] {
+  return unique(
+    names
+      .filter((name) => Object.hasOwn(OPTION_OF_ATTRIBUTE, name))
+      .map((name) => OPTION_OF_ATTRIBUTE[name]!),
+  );
 }
 
 const JOB_STATES: Readonly<Record<string, PrinterJobPhase>> = {
@@ -134,29 +491,6 @@ export function statusToError(
   return new UpstreamError('printer_refused', REFUSALS[statusCode] ?? 'The printer refused the job.', {
     cause,
   });
-}
-
-const DOCUMENT_FORMATS = new Set([
-  'application/pdf',
-  'image/jpeg',
-  'image/png',
-  'image/pwg-raster',
-  'image/urf',
-  'text/plain',
-]);
-const FORMAT_ALIASES: Readonly<Record<string, string>> = {
-  'image/jpg': 'image/jpeg',
-  'image/pjpeg': 'image/jpeg',
-};
-
-/**
- * The IPP document-format for a MIME type; application/octet-stream (the printer sniffs) for anything
- * else. Parameters such as "; charset=utf-8" are dropped: document-format is a bare mimeMediaType.
- */
-export function documentFormatFor(mimeType: string): string {
-  const bare = mimeType.split(';')[0]!.trim().toLowerCase();
-  const format = FORMAT_ALIASES[bare] ?? bare;
-  return DOCUMENT_FORMATS.has(format) ? format : 'application/octet-stream';
 }
 
 export interface PrinterEndpoint {

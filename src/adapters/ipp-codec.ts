@@ -38,15 +38,19 @@ export type IppValue = string | number | boolean | null | Date | IppRange | IppR
 /** Attribute name to all its values, in order; a single value is a one-element array. */
 export type IppAttributes = ReadonlyMap<string, readonly IppValue[]>;
 
-export type IppGroupTag = 'operation-attributes-tag' | 'job-attributes-tag' | 'printer-attributes-tag';
+export type IppGroupTag =
+  | 'operation-attributes-tag'
+  | 'job-attributes-tag'
+  | 'printer-attributes-tag'
+  | 'unsupported-attributes-tag';
 
 export interface IppGroup {
   readonly tag: string;
   readonly attributes: IppAttributes;
 }
 
-/** A value we can encode: keyword/name/text/uri/mime strings, integers (or enums by keyword), booleans, ranges. */
-export type IppScalarInput = string | number | boolean | IppRange;
+/** A value we can encode: keyword/name/text/uri/mime strings, integers (or enums by keyword), booleans, ranges, resolutions. */
+export type IppScalarInput = string | number | boolean | IppRange | IppResolution;
 /** A collection to encode; the package writes one value per member. */
 export interface IppCollectionInput {
   readonly [member: string]: IppScalarInput | IppCollectionInput;
@@ -129,6 +133,7 @@ const GROUP_CODES: Readonly<Record<IppGroupTag, number>> = {
   'operation-attributes-tag': 0x01,
   'job-attributes-tag': 0x02,
   'printer-attributes-tag': 0x04,
+  'unsupported-attributes-tag': 0x05,
 };
 
 const TAG = {
@@ -159,6 +164,64 @@ const FIXED_LENGTH: Readonly<Record<number, number>> = {
 
 // The package reads lengths as signed 16-bit numbers, so anything above this would be misread.
 const MAX_FIELD_LENGTH = 0x7fff;
+
+// The package's finishings table stops at the 2001 values (and trim-after-*), so a printer's
+// punch-top-left came back as the number 70 and a ticket asking for it was written as garbage. These are
+// the values of PWG 5100.1 (the IANA "finishings" enum registry); registering them lets
+// every finishings attribute be read and written by keyword.
+// Each run of consecutive values starts at the number given.
+const FINISHINGS: ReadonlyArray<readonly [first: number, keywords: string]> = [
+  [3, 'none staple punch cover bind saddle-stitch edge-stitch fold trim bale booklet-maker jog-offset'],
+  [15, 'coat laminate'],
+  [20, 'staple-top-left staple-bottom-left staple-top-right staple-bottom-right'],
+  [24, 'edge-stitch-left edge-stitch-top edge-stitch-right edge-stitch-bottom'],
+  [28, 'staple-dual-left staple-dual-top staple-dual-right staple-dual-bottom'],
+  [32, 'staple-triple-left staple-triple-top staple-triple-right staple-triple-bottom'],
+  [50, 'bind-left bind-top bind-right bind-bottom'],
+  [60, 'trim-after-pages trim-after-documents trim-after-copies trim-after-job'],
+  [70, 'punch-top-left punch-bottom-left punch-top-right punch-bottom-right'],
+  [74, 'punch-dual-left punch-dual-top punch-dual-right punch-dual-bottom'],
+  [78, 'punch-triple-left punch-triple-top punch-triple-right punch-triple-bottom'],
+  [82, 'punch-quad-left punch-quad-top punch-quad-right punch-quad-bottom'],
+  [86, 'punch-multiple-left punch-multiple-top punch-multiple-right punch-multiple-bottom'],
+  [90, 'fold-accordion fold-double-gate fold-gate fold-half fold-half-z fold-left-gate fold-letter'],
+  [97, 'fold-parallel fold-poster fold-right-gate fold-z fold-engineering-z'],
+];
+
+/** The package's enum tables (keyword to number, and `lookup` number to keyword), shared by attribute name. */
+type EnumTable = Record<string, number> & { lookup: Array<string | undefined> };
+const ENUMS = (ipp as unknown as { enums: Record<string, EnumTable | undefined> }).enums;
+// finishings-supported, -default and -ready share this one table object.
+const finishings = ENUMS.finishings!;
+for (const [first, keywords] of FINISHINGS) {
+  keywords.split(' ').forEach((keyword, i) => {
+    finishings[keyword] = first + i;
+    finishings.lookup[first + i] = keyword;
+  });
+}
+
+// The package writes an attribute by the syntax its tables give the name, and some entries are missing or
+// short, so the virtual printer could not answer with them: media-col-database and media-col-ready hold
+// media-col values (PWG 5100.7) but are listed with one odd member; media-size-name
+// (keyword | name) has no keyword list, which its keyword-or-name choice crashes on; urf-supported (1setOf
+// keyword, Apple's raster) is absent. Each gets the syntax of an attribute the package does have right.
+type Syntax = Record<string, unknown>;
+const PACKAGE = ipp as unknown as {
+  attributes: Record<string, Record<string, Syntax>>;
+  keywords: Record<string, unknown>;
+};
+const printerDescription = PACKAGE.attributes['Printer Description']!;
+for (const name of ['media-col-database', 'media-col-ready']) {
+  printerDescription[name] = { ...PACKAGE.attributes['Job Template']!['media-col'], setof: true };
+}
+printerDescription['urf-supported'] = printerDescription['pwg-raster-document-type-supported']!;
+PACKAGE.keywords['media-size-name'] = PACKAGE.keywords['media-key'];
+
+/** The number of an enum keyword (e.g. finishings staple is 4); undefined when the attribute or keyword is unknown. */
+export function enumValue(attribute: string, keyword: string): number | undefined {
+  const table = ENUMS[attribute];
+  return table && Object.hasOwn(table, keyword) && keyword !== 'lookup' ? table[keyword] : undefined;
+}
 
 // The default handler console.logs every out-of-band value (no-value, unknown); a printer's answer is
 // not worth a log line. Out-of-band tags 0x10-0x1f become null; other unknown tags keep their bytes.
@@ -419,6 +482,17 @@ function isRange(value: unknown): value is IppRange {
   );
 }
 
+function isResolution(value: unknown): value is IppResolution {
+  if (!value || typeof value !== 'object') return false;
+  const { cross, feed, units } = value as IppResolution;
+  return (
+    Object.keys(value).length === 3 &&
+    typeof cross === 'number' &&
+    typeof feed === 'number' &&
+    (units === 'dpi' || units === 'dpcm')
+  );
+}
+
 function toPackageValue(value: IppValueInput): unknown {
   if (typeof value === 'string') return value.replaceAll(RS, ' ');
   if (typeof value === 'number') {
@@ -429,6 +503,7 @@ function toPackageValue(value: IppValueInput): unknown {
   }
   if (typeof value === 'boolean') return value;
   if (isRange(value)) return [toPackageValue(value.lower), toPackageValue(value.upper)];
+  if (isResolution(value)) return [toPackageValue(value.cross), toPackageValue(value.feed), value.units];
   return Object.fromEntries(Object.entries(value).map(([member, v]) => [member, toPackageValue(v)]));
 }
 
@@ -452,8 +527,36 @@ function orderOperationAttributes(attributes: IppAttributesInput): IppAttributes
   };
 }
 
+/**
+ * The package cannot write an unsupported-attributes group (RFC 8011 section 4.1.7): it looks every
+ * attribute's syntax up by group and has none for that one. So each attribute is written in the group
+ * that defines it (job template, operation or printer) and the values are put under the 0x05 tag.
+ */
+function encodeUnsupportedGroup(attributes: IppAttributesInput): Buffer {
+  const parts: Buffer[] = [Buffer.from([GROUP_CODES['unsupported-attributes-tag']])];
+  for (const [name, value] of Object.entries(attributes)) {
+    let encoded: Buffer | undefined;
+    for (const home of [
+      'job-attributes-tag',
+      'operation-attributes-tag',
+      'printer-attributes-tag',
+    ] as const) {
+      try {
+        encoded = encodeGroup(home, { [name]: value });
+        break;
+      } catch {
+        // not an attribute of this group
+      }
+    }
+    if (!encoded) throw new TypeError(`Cannot encode IPP unsupported attribute ${name}.`);
+    parts.push(encoded.subarray(1));
+  }
+  return Buffer.concat(parts);
+}
+
 /** One group's bytes (group tag through its last value), as the package writes them. */
 function encodeGroup(tag: IppGroupTag, attributes: IppAttributesInput): Buffer {
+  if (tag === 'unsupported-attributes-tag') return encodeUnsupportedGroup(attributes);
   let bytes: Buffer;
   try {
     bytes = ipp.serialize({

@@ -1,25 +1,26 @@
-// The PrintSystem port over IPP/2.0 (RFC 8011): Get-Printer-Attributes, Print-Job, Get-Job-Attributes
-// and Cancel-Job, each a fresh HTTP exchange through ipp-transport.ts.
+// The PrintSystem port over IPP/2.0 (RFC 8011): Get-Printer-Attributes, Validate-Job, Print-Job,
+// Get-Job-Attributes and Cancel-Job, each a fresh HTTP exchange through ipp-transport.ts.
 
 import { UpstreamError } from '../domain/errors.js';
 import type {
   PrinterConfig,
+  PrinterDescription,
   PrinterJobStatus,
-  PrinterState,
   PrintSubmission,
   PrintSystem,
 } from '../domain/ports.js';
 import {
+  DESCRIBE_ATTRIBUTES,
+  describePrinter,
   ippJobStateToPhase,
-  printerStateToState,
   printerUriFromConfig,
   statusToError,
   ticketToJobAttributes,
+  unsupportedToOptions,
 } from './ipp-attributes.js';
 import {
   allStrings,
   encodeRequest,
-  firstBoolean,
   firstEnum,
   firstNumber,
   type IppAttributesInput,
@@ -31,35 +32,13 @@ import { exchangeIpp } from './ipp-transport.js';
 export interface IppPrintSystemOptions {
   /** Timeout for Print-Job, Get-Job-Attributes and Cancel-Job (see IppExchange.timeoutMs). Default 10 s. */
   requestTimeoutMs?: number;
-  /** Timeout for the state and capability probes, which a page waits for. Default 3 s. */
+  /** Timeout for Get-Printer-Attributes and Validate-Job, which a person waits for. Default 3 s. */
   probeTimeoutMs?: number;
   userAgent?: string;
-  /** How long a printer's document-format-supported is trusted. Default one minute. */
-  formatCacheMs?: number;
   /** For ipps printers with a self-signed certificate: accept it. Off unless configured. */
   allowUntrustedCertificates?: boolean;
 }
 
-/** What a printer says it can do, for the print options page. */
-export interface PrinterCapabilities {
-  documentFormats: string[];
-  sidesSupported: string[];
-  colorModesSupported: string[];
-  mediaSupported: string[];
-}
-
-const STATE_ATTRIBUTES = [
-  'printer-state',
-  'printer-state-reasons',
-  'document-format-supported',
-  'printer-is-accepting-jobs',
-];
-const CAPABILITY_ATTRIBUTES = [
-  'document-format-supported',
-  'sides-supported',
-  'print-color-mode-supported',
-  'media-supported',
-];
 // RFC 8011 section 5.1.2: name values are at most 1023 octets; Drive names rarely come close.
 const MAX_NAME_CHARS = 255;
 
@@ -67,73 +46,71 @@ export class IppPrintSystem implements PrintSystem {
   private readonly requestTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly userAgent: string;
-  private readonly formatCacheMs: number;
   private readonly rejectUnauthorized: boolean;
-  private readonly formats = new Map<string, { formats: string[]; expires: number }>();
   private nextRequestId = 1;
 
   constructor(options: IppPrintSystemOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 3_000;
     this.userAgent = options.userAgent ?? 'drive-print-connector';
-    this.formatCacheMs = options.formatCacheMs ?? 60_000;
     this.rejectUnauthorized = !options.allowUntrustedCertificates;
   }
 
-  async state(printer: PrinterConfig): Promise<PrinterState> {
-    let response: IppResponse;
-    try {
-      response = await this.getPrinterAttributes(printer, STATE_ATTRIBUTES);
-    } catch (err) {
-      if (err instanceof UpstreamError && err.code === 'printer_unreachable') return 'unreachable';
-      if (err instanceof UpstreamError && err.code === 'printer_busy') return 'processing';
-      throw err;
-    }
-    const attributes = response.printerAttributes;
-    this.rememberFormats(printer, allStrings(attributes, 'document-format-supported'));
-    // A printer that refuses new jobs cannot take ours either, whatever its engine is doing.
-    if (firstBoolean(attributes, 'printer-is-accepting-jobs') === false) return 'stopped';
-    const state = firstEnum(attributes, 'printer-state');
-    // A printer that answers without a readable state is reachable; submit will tell the rest.
-    return (state === undefined ? null : printerStateToState(state)) ?? 'idle';
+  async describe(printer: PrinterConfig, signal?: AbortSignal): Promise<PrinterDescription> {
+    const response = await this.send(
+      printer,
+      'Get-Printer-Attributes',
+      this.probeTimeoutMs,
+      { 'requested-attributes': [...DESCRIBE_ATTRIBUTES] },
+      signal,
+    );
+    const error = statusToError(response.statusCode);
+    if (error) throw error;
+    return describePrinter(response.printerAttributes);
   }
 
-  async capabilities(printer: PrinterConfig): Promise<PrinterCapabilities> {
-    const response = await this.getPrinterAttributes(printer, CAPABILITY_ATTRIBUTES);
-    const attributes = response.printerAttributes;
-    const documentFormats = allStrings(attributes, 'document-format-supported');
-    this.rememberFormats(printer, documentFormats);
-    return {
-      documentFormats,
-      sidesSupported: allStrings(attributes, 'sides-supported'),
-      colorModesSupported: allStrings(attributes, 'print-color-mode-supported'),
-      mediaSupported: allStrings(attributes, 'media-supported'),
-    };
+  async validate(
+    printer: PrinterConfig,
+    submission: Omit<PrintSubmission, 'documentPath'>,
+  ): Promise<string[]> {
+    submission.signal?.throwIfAborted();
+    // RFC 8011 section 4.2.3: the same operation and job attributes as Print-Job, without the document.
+    const response = await exchangeIpp({
+      uri: printer.uri,
+      request: this.jobRequest('Validate-Job', printer, submission),
+      timeoutMs: this.probeTimeoutMs,
+      signal: submission.signal,
+      userAgent: this.userAgent,
+      rejectUnauthorized: this.rejectUnauthorized,
+    });
+    // The caller asks only printers that list Validate-Job; one that does not after all has no opinion.
+    if (response.statusCode === 'server-error-operation-not-supported') return [];
+    // RFC 8011 section 4.1.7: the unsupported-attributes group names what the printer would ignore
+    // (successful-ok-ignored-or-substituted-attributes) or refuses (client-error-attributes-or-values-...).
+    const unsupported = [...response.unsupportedAttributes.keys()];
+    const options = unsupportedToOptions(unsupported);
+    if (response.statusCode.startsWith('successful-ok')) return options;
+    // A refusal pinned on ticket options is an answer; one of the document format, or of attributes that
+    // are not options, is the printer refusing the job itself.
+    const refusesOptions =
+      response.statusCode === 'client-error-attributes-or-values-not-supported' &&
+      options.length > 0 &&
+      !unsupported.includes('document-format');
+    if (refusesOptions) return options;
+    throw statusToError(response.statusCode, { unsupportedAttributes: unsupported });
   }
 
   async submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }> {
     submission.signal?.throwIfAborted();
-    // Asking first costs one small request and saves streaming a large file the printer will refuse.
-    const formats = await this.supportedFormats(printer, submission.signal);
-    if (!acceptsFormat(formats, submission.documentFormat)) {
+    // The description came with the submission: refusing here saves streaming a file the printer refuses.
+    if (!acceptsFormat(submission.printer.capabilities.documentFormats, submission.documentFormat)) {
       throw new UpstreamError('format_not_supported', 'The printer cannot print this type of file.', {
         cause: new Error(`document-format ${submission.documentFormat} is not in document-format-supported`),
       });
     }
-    const request = encodeRequest({
-      operation: 'Print-Job',
-      requestId: this.requestId(),
-      operationAttributes: {
-        'printer-uri': printerUriFromConfig(printer.uri),
-        'requesting-user-name': truncate(submission.userName) || 'anonymous',
-        'job-name': truncate(submission.jobName) || 'Untitled',
-        'document-format': submission.documentFormat,
-      },
-      jobAttributes: ticketToJobAttributes(submission.ticket),
-    });
     const response = await exchangeIpp({
       uri: printer.uri,
-      request,
+      request: this.jobRequest('Print-Job', printer, submission),
       documentPath: submission.documentPath,
       timeoutMs: this.requestTimeoutMs,
       signal: submission.signal,
@@ -143,18 +120,13 @@ export class IppPrintSystem implements PrintSystem {
     const error = statusToError(response.statusCode, {
       unsupportedAttributes: [...response.unsupportedAttributes.keys()],
     });
-    if (error) {
-      if (error.code === 'format_not_supported') this.formats.delete(printer.uri);
-      throw error;
-    }
+    if (error) throw error;
     const ippJobId = firstNumber(response.jobAttributes, 'job-id');
     if (ippJobId === undefined) {
       throw new UpstreamError(
         'printer_refused',
         'The printer did not confirm the job. Check the printer before trying again.',
-        {
-          cause: new Error('Print-Job response without job-id'),
-        },
+        { cause: new Error('Print-Job response without job-id') },
       );
     }
     return { ippJobId };
@@ -163,7 +135,7 @@ export class IppPrintSystem implements PrintSystem {
   async jobStatus(printer: PrinterConfig, ippJobId: number): Promise<PrinterJobStatus> {
     const response = await this.send(printer, 'Get-Job-Attributes', this.requestTimeoutMs, {
       'job-id': ippJobId,
-      'requested-attributes': ['job-state', 'job-state-reasons'],
+      'requested-attributes': ['job-state', 'job-state-reasons', 'job-impressions-completed'],
     });
     const error = statusToError(response.statusCode);
     if (error) throw error;
@@ -174,7 +146,11 @@ export class IppPrintSystem implements PrintSystem {
         cause: new Error(`unknown job-state ${String(state)}`),
       });
     }
-    return { phase, reasons: allStrings(response.jobAttributes, 'job-state-reasons') };
+    return {
+      phase,
+      reasons: allStrings(response.jobAttributes, 'job-state-reasons'),
+      impressionsCompleted: firstNumber(response.jobAttributes, 'job-impressions-completed') ?? null,
+    };
   }
 
   async cancel(printer: PrinterConfig, ippJobId: number): Promise<void> {
@@ -185,30 +161,23 @@ export class IppPrintSystem implements PrintSystem {
     if (error) throw error;
   }
 
-  private async getPrinterAttributes(printer: PrinterConfig, names: string[], signal?: AbortSignal) {
-    const response = await this.send(
-      printer,
-      'Get-Printer-Attributes',
-      this.probeTimeoutMs,
-      { 'requested-attributes': names },
-      signal,
-    );
-    const error = statusToError(response.statusCode);
-    if (error) throw error;
-    return response;
-  }
-
-  private async supportedFormats(printer: PrinterConfig, signal?: AbortSignal): Promise<string[]> {
-    const cached = this.formats.get(printer.uri);
-    if (cached && cached.expires > Date.now()) return cached.formats;
-    const response = await this.getPrinterAttributes(printer, ['document-format-supported'], signal);
-    const formats = allStrings(response.printerAttributes, 'document-format-supported');
-    this.rememberFormats(printer, formats);
-    return formats;
-  }
-
-  private rememberFormats(printer: PrinterConfig, formats: string[]): void {
-    this.formats.set(printer.uri, { formats, expires: Date.now() + this.formatCacheMs });
+  /** Print-Job and Validate-Job: the same operation and job attributes (RFC 8011 sections 4.2.1, 4.2.3). */
+  private jobRequest(
+    operation: 'Print-Job' | 'Validate-Job',
+    printer: PrinterConfig,
+    submission: Omit<PrintSubmission, 'documentPath'>,
+  ): Buffer {
+    return encodeRequest({
+      operation,
+      requestId: this.requestId(),
+      operationAttributes: {
+        'printer-uri': printerUriFromConfig(printer.uri),
+        'requesting-user-name': truncate(submission.userName) || 'anonymous',
+        'job-name': truncate(submission.jobName) || 'Untitled',
+        'document-format': submission.documentFormat,
+      },
+      jobAttributes: ticketToJobAttributes(submission.ticket, submission.printer),
+    });
   }
 
   private send(
@@ -254,7 +223,7 @@ const IGNORED_CANCEL_STATUSES = new Set([
  * Whether a printer that lists `formats` takes `format`. An empty list means the printer did not say,
  * so Print-Job decides. application/octet-stream in the list only means the printer sniffs documents
  * sent as octet-stream; a document sent with an explicit unlisted format is still refused (RFC 8011
- * section 5.4.22), so it does not count here.
+ * section 5.4.22), so it does not count here (the description leaves it out anyway).
  */
 function acceptsFormat(formats: readonly string[], format: string): boolean {
   if (formats.length === 0) return true;

@@ -1,25 +1,68 @@
-// Runs a real CUPS ippeveprinter for integration tests and benchmarks.
+// Runs a real CUPS ippeveprinter for integration tests, benchmarks and the demo.
 // Facts checked on these machines (CUPS 2.4): ippeveprinter needs a running avahi-daemon even with
 // `-r off`, and avahi needs the system D-Bus; `-k` keeps each document as SPOOLDIR/<id>-<job-name>.<ext>
 // (name lower-cased, other characters as "_"); `-c /bin/true` ends jobs at once and also leaves an
 // empty <id>-<job-name>.prn (the command's output); without `-c` a job "prints" for several seconds and
 // a second Print-Job meanwhile gets server-error-busy.
+//
+// Capabilities come either from -2/-s/-f (its built-in printer) or from an -a attributes file, never
+// both: ippeveprinter refuses the mix. With -a it lists the file's attributes as they are (enum values
+// must be numbers there; printer-state-reasons and the like are ignored) and document-format-supported
+// is always image/pwg-raster and image/urf (a second one from the file is sent as a duplicate).
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { enumValue } from '../adapters/ipp-codec.js';
+import { mediaSizeFromName } from '../adapters/ipp-media.js';
 import { IppPrintSystem } from '../adapters/ipp-printer.js';
+import type { PrintQuality } from '../domain/ports.js';
 import { findExecutable, stopChild } from './child-process.js';
 
 const run = promisify(execFile);
 
+/** A printer's capabilities for an -a attributes file; each defaults to a plain office printer. */
+export interface IppEveAttributes {
+  /** media-supported, and the sizes of media-col-database. Default A4, Letter. */
+  media?: string[];
+  /** media-ready and media-col-ready. Default the first of `media`. */
+  mediaReady?: string[];
+  /** false: no media-supported, -ready or -default, so the printer takes only media-col. Default true. */
+  mediaKeyword?: boolean;
+  /** finishings-supported keywords besides none. Default none. */
+  finishings?: string[];
+  /** page-ranges-supported. Default true. */
+  pageRanges?: boolean;
+  /** Two-sided printing. Default false. */
+  duplex?: boolean;
+  /** print-color-mode color. Default false. */
+  color?: boolean;
+  /** number-up-supported. Default [1]. */
+  numberUp?: number[];
+  /** print-quality-supported. Default all three. */
+  qualities?: PrintQuality[];
+  /** The upper bound of copies-supported. Default 99. */
+  maxCopies?: number;
+  /** More ATTR lines, appended as they are. */
+  extra?: string;
+}
+
 export interface IppEvePrinterOptions {
-  /** document-format-supported. Default application/pdf, image/jpeg, image/pwg-raster. */
+  /** -f document-format-supported. Default application/pdf, image/jpeg, image/pwg-raster. Not with `attributes`. */
   formats?: string[];
+  /** -2: two-sided printing. Not with `attributes`. */
+  duplex?: boolean;
+  /** -s pages per minute; a colour printer when colorPpm is above 0. Not with `attributes`. */
+  speed?: { ppm: number; colorPpm?: number };
+  /**
+   * -a: the capabilities from an attributes file, as conf text (ATTR lines) or described. The printer
+   * then takes only image/pwg-raster and image/urf.
+   */
+  attributes?: string | IppEveAttributes;
   name?: string;
   /**
    * The print command (-c). Default /bin/true: jobs end at once. null: no command, so each job takes
@@ -149,7 +192,12 @@ async function waitUntilAnswering(child: ChildProcess, uri: string, output: () =
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`ippeveprinter exited (${child.exitCode ?? child.signalCode}): ${output()}`);
     }
-    if ((await printSystem.state(printer)) !== 'unreachable') return;
+    // Any description at all means it answers IPP.
+    const answers = await printSystem.describe(printer).then(
+      () => true,
+      () => false,
+    );
+    if (answers) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`ippeveprinter did not answer at ${uri}: ${output()}`);
@@ -158,50 +206,142 @@ async function waitUntilAnswering(child: ChildProcess, uri: string, output: () =
 export async function startIppEvePrinter(options: IppEvePrinterOptions = {}): Promise<IppEvePrinter> {
   const executable = findExecutable('ippeveprinter', SBIN_DIRS);
   if (!executable) throw new Error('ippeveprinter is not installed (apt-get install cups-ipp-utils).');
+  const capabilityArgs = capabilityArguments(options);
+  const conf =
+    options.attributes === undefined
+      ? null
+      : typeof options.attributes === 'string'
+        ? options.attributes
+        : ippEveConf(options.attributes);
   await ensureAvahi();
-  const formats = options.formats ?? ['application/pdf', 'image/jpeg', 'image/pwg-raster'];
   const command = options.printCommand === undefined ? '/bin/true' : options.printCommand;
   let lastError: unknown;
   // Another process may take the free port before ippeveprinter binds it; try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const spoolDir = options.spoolDir ?? (await mkdtemp(join(tmpdir(), 'ippeveprinter-')));
-    const ownSpool = !options.spoolDir;
-    const args = ['-r', 'off', '-p', String(port), '-n', 'localhost'];
-    if (command) args.push('-c', command);
-    args.push('-f', formats.join(','), '-k', '-d', spoolDir, options.name ?? `Test Printer ${port}`);
-    const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    // Keep the last few kilobytes of its log for error messages; reading also stops the pipe filling up.
-    let log = '';
-    const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('error', keep.bind(null, Buffer.from('spawn failed')));
-    const uri = `ipp://localhost:${port}/ipp/print`;
+    // One folder per printer for its attributes file and (unless given one) its spool: removed with it.
+    const workDir = await mkdtemp(join(tmpdir(), 'ippeveprinter-'));
+    const spoolDir = options.spoolDir ?? join(workDir, 'spool');
+    const release = () => rm(workDir, { recursive: true, force: true });
+    let child: ChildProcess | undefined;
     try {
-      await waitUntilAnswering(child, uri, () => log);
+      await mkdir(spoolDir, { recursive: true });
+      const args = ['-r', 'off', '-p', String(port), '-n', 'localhost'];
+      if (command) args.push('-c', command);
+      if (conf !== null) {
+        await writeFile(join(workDir, 'attributes.conf'), conf);
+        args.push('-a', join(workDir, 'attributes.conf'));
+      }
+      args.push(...capabilityArgs, '-k', '-d', spoolDir, options.name ?? `Test Printer ${port}`);
+      const started = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      running.add(started);
+      started.once('exit', () => running.delete(started));
+      // Keep the last few kilobytes of its log for error messages; reading also stops the pipe filling up.
+      let log = '';
+      const keep = (chunk: Buffer) => {
+        log = (log + chunk.toString('utf8')).slice(-4000);
+      };
+      started.stdout?.on('data', keep);
+      started.stderr?.on('data', keep);
+      started.once('error', keep.bind(null, Buffer.from('spawn failed')));
+      const uri = `ipp://localhost:${port}/ipp/print`;
+      await waitUntilAnswering(started, uri, () => log);
+      return {
+        uri,
+        port,
+        spoolDir,
+        stop: async () => {
+          await stopChild(started, 3000);
+          await release();
+        },
+        spooledFiles: () => listFiles(spoolDir),
+      };
     } catch (err) {
       lastError = err;
-      await stopChild(child, 3000);
-      if (ownSpool) await rm(spoolDir, { recursive: true, force: true });
-      continue;
+      if (child) await stopChild(child, 3000);
+      await release();
     }
-    return {
-      uri,
-      port,
-      spoolDir,
-      stop: async () => {
-        await stopChild(child, 3000);
-        if (ownSpool) await rm(spoolDir, { recursive: true, force: true });
-      },
-      spooledFiles: () => listFiles(spoolDir),
-    };
   }
   throw lastError;
+}
+
+/** -2, -s and -f; ippeveprinter refuses them beside -a (usage error), so that is caught here first. */
+function capabilityArguments(options: IppEvePrinterOptions): string[] {
+  if (options.attributes !== undefined) {
+    if (options.formats || options.duplex || options.speed) {
+      throw new Error('ippeveprinter takes -2, -s and -f or an -a attributes file, not both.');
+    }
+    return [];
+  }
+  const formats = options.formats ?? ['application/pdf', 'image/jpeg', 'image/pwg-raster'];
+  const args = ['-f', formats.join(',')];
+  if (options.duplex) args.push('-2');
+  if (options.speed) args.push('-s', `${options.speed.ppm},${options.speed.colorPpm ?? 0}`);
+  return args;
+}
+
+/**
+ * An ippeveprinter attributes file (ippserver's format: ATTR syntax name value[,value...]; collections
+ * in braces with MEMBER lines; enums as numbers) for a printer with these capabilities.
+ */
+export function ippEveConf(attributes: IppEveAttributes): string {
+  const media = attributes.media ?? ['iso_a4_210x297mm', 'na_letter_8.5x11in'];
+  const ready = attributes.mediaReady ?? media.slice(0, 1);
+  const duplex = attributes.duplex ?? false;
+  const color = attributes.color ?? false;
+  const numberUp = attributes.numberUp ?? [1];
+  const qualities = attributes.qualities ?? ['draft', 'normal', 'high'];
+  const finishings = ['none', ...(attributes.finishings ?? [])];
+  const enums = (name: string, keywords: readonly string[]) =>
+    keywords.map((keyword) => {
+      const value = enumValue(name, keyword);
+      if (value === undefined) throw new Error(`No ${name} enum value for ${keyword}.`);
+      return value;
+    });
+  const size = (name: string) => {
+    const s = mediaSizeFromName(name);
+    if (!s) throw new Error(`The media name ${name} states no size.`);
+    return `MEMBER integer x-dimension ${s.x} MEMBER integer y-dimension ${s.y}`;
+  };
+  const mediaCol = (name: string) =>
+    `{ MEMBER collection media-size { ${size(name)} } MEMBER keyword media-size-name ${name} }`;
+  const lines = [
+    'ATTR text printer-make-and-model "Example Printer"',
+    `ATTR rangeOfInteger copies-supported 1-${attributes.maxCopies ?? 99}`,
+    'ATTR integer copies-default 1',
+    `ATTR keyword sides-supported ${duplex ? 'one-sided,two-sided-long-edge,two-sided-short-edge' : 'one-sided'}`,
+    'ATTR keyword sides-default one-sided',
+    `ATTR boolean color-supported ${color}`,
+    `ATTR keyword print-color-mode-supported ${color ? 'monochrome,color' : 'monochrome'}`,
+    'ATTR keyword print-color-mode-default monochrome',
+    ...(attributes.mediaKeyword === false
+      ? []
+      : [
+          `ATTR keyword media-supported ${media.join(',')}`,
+          `ATTR keyword media-ready ${ready.join(',')}`,
+          `ATTR keyword media-default ${media[0]}`,
+        ]),
+    `ATTR collection media-col-database ${media.map(mediaCol).join(',')}`,
+    `ATTR collection media-col-ready ${ready.map(mediaCol).join(',')}`,
+    `ATTR collection media-col-default ${mediaCol(media[0]!)}`,
+    // ippeveprinter checks a media-col's media-size against this.
+    `ATTR collection media-size-supported ${media.map((m) => `{ ${size(m)} }`).join(',')}`,
+    `ATTR boolean page-ranges-supported ${attributes.pageRanges ?? true}`,
+    `ATTR integer number-up-supported ${numberUp.join(',')}`,
+    'ATTR integer number-up-default 1',
+    `ATTR enum orientation-requested-supported ${enums('orientation-requested', ['portrait', 'landscape']).join(',')}`,
+    `ATTR enum orientation-requested-default ${enums('orientation-requested', ['portrait']).join(',')}`,
+    `ATTR enum print-quality-supported ${enums('print-quality', qualities).join(',')}`,
+    `ATTR enum print-quality-default ${enums('print-quality', ['normal']).join(',')}`,
+    `ATTR enum finishings-supported ${enums('finishings', finishings).join(',')}`,
+    `ATTR enum finishings-default ${enums('finishings', ['none']).join(',')}`,
+    'ATTR resolution pwg-raster-document-resolution-supported 300dpi,600dpi',
+    `ATTR keyword pwg-raster-document-type-supported ${color ? 'black_1,sgray_8,srgb_8' : 'black_1,sgray_8'}`,
+    `ATTR keyword pwg-raster-document-sheet-back ${duplex ? 'rotated' : 'normal'}`,
+    `ATTR keyword urf-supported V1.4,CP1,W8,RS300-600${color ? ',SRGB24' : ''}${duplex ? ',DM1' : ''}`,
+  ];
+  return `${[...lines, attributes.extra ?? ''].join('\n').trim()}\n`;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -3,9 +3,20 @@
 
 import { rootIdOf } from './google-double/store.js';
 import type { DoubleUser, NewFile, StoredFile } from './google-double/types.js';
+import { BUDGET_CSV, BUDGET_PAGES } from './sample-files/budget.js';
+import { buildDocx, DOCX_MIME } from './sample-files/docx.js';
+import { floorPlanPng } from './sample-files/floor-plan.js';
 import { jpegWithComment, SAMPLE_JPEG } from './sample-files/jpeg.js';
 import { buildPdf, textToPages } from './sample-files/pdf.js';
-import { BUDGET, MEETING_NOTES, WELCOME_PAGES } from './sample-files/texts.js';
+import {
+  HANDBOOK_PAGES,
+  MEETING_NOTES,
+  NOTES_TXT,
+  PRICE_LIST,
+  QUARTERLY_REPORT,
+  WELCOME_PAGES,
+} from './sample-files/texts.js';
+import { buildXlsx, XLSX_MIME } from './sample-files/xlsx.js';
 
 export const SAMPLE_USERS: DoubleUser[] = [
   {
@@ -50,10 +61,21 @@ export const SAMPLE_IDS = {
   fileWelcomePdf: 'file-welcome-pdf',
   fileTeamPhotoJpg: 'file-team-photo-jpg',
   docMeetingNotes: 'doc-meeting-notes',
+  /** Exports to a 5-page PDF; each page starts "Budget 2026 - page N of 5" and ends "Page N of 5". */
   sheetBudget: 'sheet-budget',
   slidesHuge: 'slides-huge',
   fileQuotePdf: 'file-quote-pdf',
   fileOldDraftPdf: 'file-old-draft-pdf',
+  /** A real .docx (a heading and four paragraphs) that LibreOffice converts to a 1-page PDF. */
+  fileQuarterlyReportDocx: 'file-quarterly-report-docx',
+  /** A real .xlsx (one sheet, seven rows) that LibreOffice converts to a 1-page PDF. */
+  filePriceListXlsx: 'file-price-list-xlsx',
+  /** A 600x400 RGB PNG. */
+  fileFloorPlanPng: 'file-floor-plan-png',
+  /** UTF-8 text/plain with å ä ö é. */
+  fileNotesTxt: 'file-notes-txt',
+  /** 6 pages, each starting "Handbook - page N of 6" and ending "Page N of 6". */
+  fileHandbookPdf: 'file-handbook-pdf',
   fileBobPlanPdf: 'file-bob-plan-pdf',
   fileBobPrivatePdf: 'file-bob-private-pdf',
   driveOffice: 'drive-office',
@@ -186,7 +208,8 @@ export function seedSampleData(target: SeedTarget): void {
     name: 'Budget',
     mimeType: 'application/vnd.google-apps.spreadsheet',
     parents: [SAMPLE_IDS.aliceRoot],
-    text: BUDGET,
+    text: BUDGET_CSV,
+    exportPages: BUDGET_PAGES,
     createdTime: at(12),
   });
   alice({
@@ -214,6 +237,46 @@ export function seedSampleData(target: SeedTarget): void {
     content: samplePdf('Old draft', 'This draft is in the trash.'),
     trashed: true,
     createdTime: at(15),
+  });
+  alice({
+    id: SAMPLE_IDS.fileQuarterlyReportDocx,
+    name: 'Quarterly report.docx',
+    mimeType: DOCX_MIME,
+    parents: [SAMPLE_IDS.aliceRoot],
+    content: buildDocx(QUARTERLY_REPORT),
+    createdTime: at(22),
+  });
+  alice({
+    id: SAMPLE_IDS.filePriceListXlsx,
+    name: 'Price list.xlsx',
+    mimeType: XLSX_MIME,
+    parents: [SAMPLE_IDS.aliceRoot],
+    content: buildXlsx({ sheetName: 'Prices', rows: PRICE_LIST, columnWidths: [28, 14, 12] }),
+    createdTime: at(23),
+  });
+  alice({
+    id: SAMPLE_IDS.fileFloorPlanPng,
+    name: 'Floor plan.png',
+    mimeType: 'image/png',
+    parents: [SAMPLE_IDS.aliceRoot],
+    content: floorPlanPng(),
+    createdTime: at(24),
+  });
+  alice({
+    id: SAMPLE_IDS.fileNotesTxt,
+    name: 'Notes.txt',
+    mimeType: 'text/plain',
+    parents: [SAMPLE_IDS.aliceRoot],
+    content: Buffer.from(NOTES_TXT, 'utf8'),
+    createdTime: at(25),
+  });
+  alice({
+    id: SAMPLE_IDS.fileHandbookPdf,
+    name: 'Handbook.pdf',
+    mimeType: PDF,
+    parents: [SAMPLE_IDS.aliceRoot],
+    content: buildPdf({ title: 'Handbook', pages: HANDBOOK_PAGES }),
+    createdTime: at(26),
   });
 
   add({

@@ -8,7 +8,7 @@ import { redisForConfig } from '../adapters/redis-client.js';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
-import { type DemoPrinter, startDemoPrinter } from './demo-printer.js';
+import { type DemoPrinter, type DemoPrinterEntry, startDemoPrinters } from './demo-printer.js';
 import { type GoogleDouble, startGoogleDouble } from './google-double/index.js';
 
 export interface StackOptions {
@@ -23,10 +23,10 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Reuse an already running Google double (several instances in one test). */
   google?: GoogleDouble;
-  /** Reuse an already running printer. */
+  /** Reuse an already running printer, as "demo"; the demo's own printers are then not started. */
   printer?: DemoPrinter;
   overrides?: ServiceOverrides;
-  /** More printers after the demo printer (e.g. one that is unreachable, for tests). */
+  /** More printers after the demo printers (e.g. one that is unreachable, for tests). */
   extraPrinters?: Array<{ id: string; name: string; uri: string }>;
   /** The OAuth client secret; instances sharing one Google double must share it. */
   clientSecret?: string;
@@ -39,9 +39,13 @@ export interface Stack {
   env: Record<string, string>;
   config: Config;
   google: GoogleDouble;
+  /** The "demo" printer, the first of `printers`. */
   printer: DemoPrinter;
+  /** The printers this stack put in printers.json before extraPrinters: demo and demo-raster, or the given one. */
+  printers: DemoPrinterEntry[];
   services: Services;
   server: Server;
+  /** Where the "demo" printer keeps what it receives (demo-raster uses printed-raster beside it). */
   printedDir: string;
   close(): Promise<void>;
 }
@@ -64,15 +68,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const google =
     options.google ?? (await startGoogleDouble({ clients: [], autoApprove: options.autoApprove ?? false }));
   google.addClient({ clientId, clientSecret, redirectUris: [`${publicUrl}/auth/google/callback`] });
-  const ownPrinter = !options.printer;
-  const printer =
-    options.printer ??
-    (await startDemoPrinter({ spoolDir: printedDir, preferVirtual: options.preferVirtualPrinter }));
+  const ownPrinters = !options.printer;
+  const printers: DemoPrinterEntry[] = options.printer
+    ? [{ ...options.printer, id: 'demo' }]
+    : await startDemoPrinters({
+        spoolDir: printedDir,
+        rasterSpoolDir: path.join(options.dir, 'printed-raster'),
+        preferVirtual: options.preferVirtualPrinter,
+      });
+  const printer = options.printer ?? printers[0]!;
   const printersFile = path.join(options.dir, 'printers.json');
   writeFileSync(
     printersFile,
     JSON.stringify(
-      [{ id: 'demo', name: printer.name, uri: printer.uri }, ...(options.extraPrinters ?? [])],
+      [...printers.map(({ id, name, uri }) => ({ id, name, uri })), ...(options.extraPrinters ?? [])],
       null,
       2,
     ),
@@ -107,6 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     config,
     google,
     printer,
+    printers,
     services,
     server,
     printedDir,
@@ -117,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       await services.close();
       await redis?.destroy();
-      if (ownPrinter) await printer.close();
+      if (ownPrinters) for (const p of printers) await p.close();
       if (ownGoogle) await google.close();
     },
   };

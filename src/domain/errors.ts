@@ -76,3 +76,29 @@ export class SignedOutError extends AppError {
     super('signed_out', 401, message);
   }
 }
+
+/** A conversion needs a program that is not installed on the connector (LibreOffice, Ghostscript). */
+export class ConverterMissingError extends AppError {
+  constructor(message: string) {
+    super('converter_missing', 415, message);
+  }
+}
+
+/** A conversion ran past its time limit and was stopped. */
+export class ConversionTimeoutError extends AppError {
+  constructor(
+    message = 'Preparing the file for printing took too long and was stopped. Try a smaller file or fewer pages.',
+  ) {
+    super('conversion_timeout', 502, message);
+  }
+}
+
+/** A conversion failed on this file; the tool's own words stay in the logs' cause, never in the message. */
+export class ConversionFailedError extends AppError {
+  constructor(
+    message = 'The file could not be converted for printing. It may be damaged.',
+    options?: { cause?: unknown },
+  ) {
+    super('conversion_failed', 502, message, options);
+  }
+}

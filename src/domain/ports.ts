@@ -120,12 +120,18 @@ export interface PrinterConfig {
   name: string;
   /** ipp:// or ipps:// (http:// also accepted) URI of the printer object. */
   uri: string;
+  /** The printer's AirScan (eSCL) root, e.g. http://host:port/eSCL, when it scans. */
+  escl?: string;
+  /** A name for the panel this printer belongs to. */
+  panel?: string;
 }
 
 export type PrinterState = 'idle' | 'processing' | 'stopped' | 'unreachable';
 
 export type Sides = 'one-sided' | 'two-sided-long-edge' | 'two-sided-short-edge';
 export type ColorMode = 'color' | 'monochrome';
+export type Orientation = 'portrait' | 'landscape';
+export type PrintQuality = 'draft' | 'normal' | 'high';
 
 /** What the person chose; adapters translate it to IPP job attributes. */
 export interface PrintTicket {
@@ -134,16 +140,93 @@ export interface PrintTicket {
   color?: ColorMode;
   /** PWG self-describing media name, e.g. iso_a4_210x297mm. */
   media?: string;
-  /** Inclusive 1-based page ranges. */
+  /** Inclusive 1-based page ranges, ascending and not overlapping. */
   pageRanges?: Array<[number, number]>;
+  orientation?: Orientation;
+  /** Pages per sheet. */
+  numberUp?: number;
+  quality?: PrintQuality;
+  /** PWG 5100.1 finishing keywords other than none, e.g. staple, punch, staple-top-left. */
+  finishings?: string[];
+}
+
+export interface MediaOption {
+  /** PWG self-describing name, e.g. iso_a4_210x297mm. */
+  id: string;
+  /** Readable name, e.g. A4; the id itself for sizes without one. */
+  name: string;
+}
+
+/** The options a printer offers, each only what it supports (the contract's `capabilities`). */
+export interface PrinterCapabilities {
+  copies: { min: number; max: number };
+  sides: Sides[];
+  color: ColorMode[];
+  media: MediaOption[];
+  /** Whether the printer applies page-ranges itself (otherwise the connector cuts the pages). */
+  pageRanges: boolean;
+  orientation: Orientation[];
+  numberUp: number[];
+  quality: PrintQuality[];
+  finishings: string[];
+  /** document-format-supported, without application/octet-stream. */
+  documentFormats: string[];
+}
+
+/** The printer's default for each option; null where it names none we understand. */
+export interface PrinterDefaults {
+  copies: number;
+  sides: Sides | null;
+  color: ColorMode | null;
+  media: string | null;
+  orientation: Orientation | null;
+  numberUp: number | null;
+  quality: PrintQuality | null;
+  finishings: string[];
+}
+
+/** PWG 5100.13 raster facts, for rasterising a PDF for a printer that takes no PDF. */
+export interface RasterFacts {
+  /** pwg-raster-document-resolution-supported (dpi, cross-feed x feed), ascending. */
+  pwgResolutions: Array<[number, number]>;
+  /** pwg-raster-document-type-supported, e.g. sgray_8, srgb_8, black_1. */
+  pwgTypes: string[];
+  /** pwg-raster-document-sheet-back: how the back of a two-sided sheet must be sent. */
+  pwgSheetBack: 'normal' | 'flipped' | 'rotated' | 'manual-tumble';
+  /** urf-supported keywords (e.g. RS300-600, W8, SRGB24, DM1), empty when not offered. */
+  urf: string[];
+}
+
+/** How to talk to this printer, beyond the options a person sees. */
+export interface PrinterProtocolFacts {
+  /** media-col-supported lists media-size: the printer takes media-col. */
+  mediaCol: boolean;
+  /** media-supported is present: the printer takes the media keyword. */
+  mediaKeyword: boolean;
+  /** operations-supported lists Validate-Job. */
+  validateJob: boolean;
+  raster: RasterFacts;
+}
+
+/** Everything one Get-Printer-Attributes tells, as the domain needs it. */
+export interface PrinterDescription {
+  state: Exclude<PrinterState, 'unreachable'>;
+  /** printer-state-reasons keywords without none (and without -report/-warning/-error suffixes). */
+  stateReasons: string[];
+  capabilities: PrinterCapabilities;
+  defaults: PrinterDefaults;
+  facts: PrinterProtocolFacts;
 }
 
 export interface PrintSubmission {
   documentPath: string;
+  /** Always one the printer lists in document-format-supported. */
   documentFormat: string;
   jobName: string;
   userName: string;
   ticket: PrintTicket;
+  /** The printer as last described; decides media vs media-col and whether page-ranges is sent. */
+  printer: PrinterDescription;
   signal?: AbortSignal;
 }
 
@@ -154,6 +237,8 @@ export interface PrinterJobStatus {
   phase: PrinterJobPhase;
   /** IPP job-state-reasons keywords. */
   reasons: string[];
+  /** job-impressions-completed when the printer reports it. */
+  impressionsCompleted: number | null;
 }
 
 /**
@@ -161,14 +246,70 @@ export interface PrinterJobStatus {
  * printer_unreachable, printer_busy (retryable), format_not_supported, printer_refused.
  */
 export interface PrintSystem {
-  /** The printer's state, or 'unreachable' when it does not answer in time. */
-  state(printer: PrinterConfig): Promise<PrinterState>;
+  /** One Get-Printer-Attributes: state, reasons, options, defaults. Throws printer_unreachable in time. */
+  describe(printer: PrinterConfig, signal?: AbortSignal): Promise<PrinterDescription>;
+  /**
+   * Validate-Job for a submission without its document; resolves with the names of our ticket options
+   * (copies, sides, color, media, pageRanges, orientation, numberUp, quality, finishings) the printer
+   * says it does not support; empty when it accepts them all.
+   */
+  validate(printer: PrinterConfig, submission: Omit<PrintSubmission, 'documentPath'>): Promise<string[]>;
   /** Sends the document with Print-Job; resolves with the printer's job id. */
   submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }>;
   /** The job's current state (Get-Job-Attributes). */
   jobStatus(printer: PrinterConfig, ippJobId: number): Promise<PrinterJobStatus>;
   /** Cancels a job at the printer (Cancel-Job); ignores a job that already ended. */
   cancel(printer: PrinterConfig, ippJobId: number): Promise<void>;
+}
+
+// ---- Document conversion -------------------------------------------------------------------
+
+/** Optional external tools; each may be missing at run time. */
+export interface ConversionTools {
+  /** LibreOffice (soffice) for Office and OpenDocument files. */
+  libreoffice: boolean;
+  /** Ghostscript (gs) for rasterising PDF to PWG raster or URF. */
+  ghostscript: boolean;
+}
+
+export interface RasterOptions {
+  format: 'image/pwg-raster' | 'image/urf';
+  /** Dots per inch, cross-feed x feed. */
+  resolution: [number, number];
+  color: boolean;
+  sides: Sides;
+  /** How the printer wants the back of each two-sided sheet (pwg-raster-document-sheet-back, or URF's DM). */
+  sheetBack: RasterFacts['pwgSheetBack'];
+  /** Page size in points (1/72 in), width x height; the PDF is fitted to it. Null: each page's own size. */
+  pageSize: [number, number] | null;
+}
+
+/**
+ * Turns one file into another, each call a child process with a time limit and no shell (or pure code),
+ * reading only `input` and writing only `output`. Failures are AppErrors: conversion_failed (the file
+ * could not be converted), conversion_timeout, converter_missing; and 400 page_range_empty (selectPages),
+ * empty_document (textToPdf).
+ */
+export interface DocumentConverter {
+  /** Which optional tools are installed right now. */
+  tools(): Promise<ConversionTools>;
+  /**
+   * Word, Excel, PowerPoint and OpenDocument files to PDF with LibreOffice headless; `sourceName` (the Drive
+   * name) lends its extension, which LibreOffice reads besides the content to pick an import filter.
+   */
+  officeToPdf(input: string, output: string, signal?: AbortSignal, sourceName?: string): Promise<void>;
+  /** PNG, JPEG, BMP, WebP, GIF (its first frame) or TIFF (every page) to a PDF, one page per image. */
+  imageToPdf(input: string, mimeType: string, output: string, signal?: AbortSignal): Promise<void>;
+  /** Plain text (UTF-8) to a PDF on A4. */
+  textToPdf(input: string, output: string, signal?: AbortSignal): Promise<void>;
+  /** Keeps only the pages in `ranges` (1-based, inclusive); resolves with the number of pages kept. */
+  selectPages(
+    input: string,
+    output: string,
+    ranges: ReadonlyArray<readonly [number, number]>,
+  ): Promise<number>;
+  /** A PDF to PWG raster or URF with Ghostscript. */
+  rasterize(input: string, output: string, options: RasterOptions, signal?: AbortSignal): Promise<void>;
 }
 
 // ---- Print jobs (kept where every instance can see them) ------------------------------------
@@ -182,6 +323,9 @@ export type PrintJobState =
   | 'failed'
   | 'canceled';
 
+/** The finer step a job is at (or failed at): state stays the contract's coarse one. */
+export type PrintStep = 'download' | 'convert' | 'send' | 'print';
+
 export interface PrintJob {
   jobId: string;
   /** Pseudonymous owner: the session's user key; only the owner may read the job. */
@@ -192,6 +336,14 @@ export interface PrintJob {
   printerId: string;
   ippJobId: number | null;
   error: { code: string; message: string } | null;
+  /** The options as the person chose them, for the summary and Retry. */
+  ticket: PrintTicket;
+  /** The step running now, or the one that failed; null before the first and after success. */
+  step: PrintStep | null;
+  /** Whether the document is converted on the way (the page then shows that step). */
+  converts: boolean;
+  /** Impressions the printer reports done (job-impressions-completed), when it reports them. */
+  pagesDone: number | null;
   createdAt: number;
   updatedAt: number;
 }

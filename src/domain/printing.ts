@@ -1,24 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { printPlanFor } from './document-formats.js';
-import { AppError, BadInputError, NotFoundError, UnsupportedTypeError, UpstreamError } from './errors.js';
+import { type DocumentPlan, type DocumentStep, planDocument } from './document-plan.js';
+import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
 import type {
   AuditLog,
   Clock,
+  DocumentConverter,
   Drive,
   DriveItem,
   PrinterConfig,
+  PrinterDescription,
   PrintJob,
   PrintJobState,
   PrintJobStore,
   PrintSystem,
   PrintTicket,
 } from './ports.js';
+import { checkTicket, refusedOptionsError } from './print-options.js';
+import type { PrinterDirectory } from './printers.js';
 import { withRetry } from './retry.js';
 import type { TempFiles } from './temp-files.js';
 
 export interface PrintServiceOptions {
-  printers: readonly PrinterConfig[];
+  printers: PrinterDirectory;
   printSystem: PrintSystem;
+  converter: DocumentConverter;
   jobs: PrintJobStore;
   temp: TempFiles;
   audit: AuditLog;
@@ -27,7 +32,7 @@ export interface PrintServiceOptions {
   pollIntervalMs?: number;
   /** A job that has not ended after this long is canceled at the printer and failed. */
   jobTimeoutMs?: number;
-  /** Tries for Drive downloads and for a busy printer, with exponential backoff from baseDelayMs. */
+  /** Tries for Drive metadata and downloads and for a busy printer, with exponential backoff from baseDelayMs. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** Called when a job ends, for logs. */
   onJobEnded?: (job: PrintJob) => void;
@@ -61,26 +66,34 @@ export class PrintService {
     };
   }
 
-  printer(printerId: string): PrinterConfig {
-    const printer = this.opts.printers.find((p) => p.id === printerId);
-    if (!printer)
-      throw new NotFoundError('That printer is not known here. Pick one from the list.', 'printer_not_found');
-    return printer;
-  }
-
-  /** Checks the request, records the job as queued and starts it in the background. */
+  /**
+   * Checks the request against the printer and the file (400 option_unsupported, 415 unsupported_type),
+   * asks the printer with Validate-Job where it can, records the job as queued and starts it in the
+   * background. Nothing is created when a check fails.
+   */
   async submit(request: PrintRequest): Promise<PrintJob> {
-    const printer = this.printer(request.printerId);
-    const file = await request.drive.get(request.fileId);
+    const { clock, printers } = this.opts;
+    const printer = printers.config(request.printerId);
+    const file = await withRetry(() => request.drive.get(request.fileId), { clock, ...this.opts.retry });
     if (file.isFolder)
       throw new BadInputError('A folder cannot be printed. Open it and pick a file.', 'not_a_file');
-    const plan = printPlanFor(file.mimeType);
-    if (!plan) {
-      throw new UnsupportedTypeError(
-        'This type of file cannot be printed here. Pick a PDF, a JPEG or PNG image, or a Google Docs, Sheets or Slides file.',
-      );
+    const description = await this.describe(printer);
+    checkTicket(request.ticket, description.capabilities);
+    const plan = planDocument(file, description, request.ticket, await this.opts.converter.tools());
+    if (description.facts.validateJob) {
+      const refused = await this.opts.printSystem
+        .validate(printer, {
+          documentFormat: plan.documentFormat,
+          jobName: file.name,
+          userName: request.userEmail,
+          ticket: plan.ticket,
+          printer: description,
+        })
+        // A printer that cannot answer now is asked again by Print-Job, which has retries.
+        .catch((): string[] => []);
+      if (refused.length > 0) throw refusedOptionsError(refused, description.capabilities);
     }
-    const now = this.opts.clock.now();
+    const now = clock.now();
     const job: PrintJob = {
       jobId: randomUUID(),
       ownerKey: request.ownerKey,
@@ -90,6 +103,10 @@ export class PrintService {
       printerId: printer.id,
       ippJobId: null,
       error: null,
+      ticket: request.ticket,
+      step: null,
+      converts: plan.steps.length > 0,
+      pagesDone: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -98,14 +115,46 @@ export class PrintService {
       event: 'print.submitted',
       user: request.userEmail,
       fileId: file.id,
-      detail: { jobId: job.jobId, printerId: printer.id },
+      detail: { jobId: job.jobId, printerId: printer.id, format: plan.documentFormat },
     });
     const abort = new AbortController();
-    const promise = this.run(job, { ...request, printer, file, plan, signal: abort.signal }).finally(() =>
-      this.running.delete(job.jobId),
-    );
+    const promise = this.run(job, {
+      ...request,
+      printer,
+      description,
+      file,
+      plan,
+      signal: abort.signal,
+    }).finally(() => this.running.delete(job.jobId));
     this.running.set(job.jobId, { promise, abort });
     return job;
+  }
+
+  /** Prints the same file on the same printer with the same options again, as a new job. */
+  async retry(
+    jobId: string,
+    request: Omit<PrintRequest, 'fileId' | 'printerId' | 'ticket'>,
+  ): Promise<PrintJob> {
+    const previous = await this.status(jobId, request.ownerKey);
+    return this.submit({
+      ...request,
+      fileId: previous.fileId,
+      printerId: previous.printerId,
+      ticket: previous.ticket,
+    });
+  }
+
+  /** The printer's last description, asked for now when there is none yet. */
+  private async describe(printer: PrinterConfig): Promise<PrinterDescription> {
+    const view = await this.opts.printers.get(printer.id);
+    const description = view.description ?? (await this.opts.printers.refresh(printer.id)).description;
+    if (!description) {
+      throw new UpstreamError(
+        'printer_unreachable',
+        'The printer does not answer. Check that it is switched on, or pick another printer.',
+      );
+    }
+    return description;
   }
 
   /** A job, only for its owner (others get the same 404 as for an unknown id). */
@@ -145,8 +194,9 @@ export class PrintService {
     initial: PrintJob,
     ctx: PrintRequest & {
       printer: PrinterConfig;
+      description: PrinterDescription;
       file: DriveItem;
-      plan: NonNullable<ReturnType<typeof printPlanFor>>;
+      plan: DocumentPlan;
       signal: AbortSignal;
     },
   ): Promise<void> {
@@ -156,21 +206,31 @@ export class PrintService {
     const signal = AbortSignal.any([ctx.signal, deadline]);
     const retry = { clock, ...this.opts.retry, signal };
     try {
-      const ippJobId = await temp.with(
+      const ippJobId = await temp.withScope(
         'print',
-        async (path) => {
-          job = await this.update(job, { state: 'downloading' });
-          await withRetry(() => ctx.drive.download(ctx.file, path, signal), retry);
+        async (next) => {
+          job = await this.update(job, { state: 'downloading', step: 'download' });
+          let document = await next();
+          const downloaded = document;
+          await withRetry(() => ctx.drive.download(ctx.file, downloaded, signal), retry);
           signal.throwIfAborted();
-          job = await this.update(job, { state: 'sending' });
+          if (ctx.plan.steps.length > 0) job = await this.update(job, { step: 'convert' });
+          for (const step of ctx.plan.steps) {
+            const output = await next();
+            await this.convert(step, document, output, ctx.file, signal);
+            signal.throwIfAborted();
+            document = output;
+          }
+          job = await this.update(job, { state: 'sending', step: 'send' });
           const submitted = await withRetry(
             () =>
               printSystem.submit(ctx.printer, {
-                documentPath: path,
+                documentPath: document,
                 documentFormat: ctx.plan.documentFormat,
                 jobName: ctx.file.name,
                 userName: ctx.userEmail,
-                ticket: ctx.ticket,
+                ticket: ctx.plan.ticket,
+                printer: ctx.description,
                 signal,
               }),
             retry,
@@ -185,11 +245,12 @@ export class PrintService {
             detail: { jobId: job.jobId },
           }),
       );
-      job = await this.update(job, { state: 'printing', ippJobId });
+      job = await this.update(job, { state: 'printing', step: 'print', ippJobId });
       job = await this.follow(job, ctx.printer, ippJobId, signal);
     } catch (err) {
       job = await this.fail(job, err, ctx.signal, deadline);
     }
+    this.opts.printers.touch(ctx.printer.id);
     if (job.state === 'completed') {
       await audit.record({
         event: 'print.completed',
@@ -202,10 +263,34 @@ export class PrintService {
         event: 'print.failed',
         user: ctx.userEmail,
         fileId: job.fileId,
-        detail: { jobId: job.jobId, code: job.error?.code ?? 'unknown' },
+        detail: { jobId: job.jobId, code: job.error?.code ?? 'unknown', step: job.step ?? 'none' },
       });
     }
     this.opts.onJobEnded?.(job);
+  }
+
+  /** One conversion of the plan, from one temporary file to the next. */
+  private async convert(
+    step: DocumentStep,
+    input: string,
+    output: string,
+    file: DriveItem,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { converter } = this.opts;
+    switch (step.kind) {
+      case 'office-to-pdf':
+        return converter.officeToPdf(input, output, signal, file.name);
+      case 'image-to-pdf':
+        return converter.imageToPdf(input, step.mimeType, output, signal);
+      case 'text-to-pdf':
+        return converter.textToPdf(input, output, signal);
+      case 'select-pages':
+        await converter.selectPages(input, output, step.ranges);
+        return;
+      case 'rasterize':
+        return converter.rasterize(input, output, step.options, signal);
+    }
   }
 
   /** Polls the printer until the job ends there. */
@@ -228,7 +313,10 @@ export class PrintService {
         await clock.sleep(this.opts.pollIntervalMs, signal);
         continue;
       }
-      if (status.phase === 'completed') return this.update(job, { state: 'completed' });
+      if (status.impressionsCompleted !== null && status.impressionsCompleted !== job.pagesDone) {
+        job = await this.update(job, { pagesDone: status.impressionsCompleted });
+      }
+      if (status.phase === 'completed') return this.update(job, { state: 'completed', step: null });
       if (status.phase === 'canceled') return this.update(job, { state: 'canceled' });
       if (status.phase === 'aborted') {
         throw new UpstreamError(
@@ -248,12 +336,15 @@ export class PrintService {
     cancel: AbortSignal,
     deadline: AbortSignal,
   ): Promise<PrintJob> {
-    const printer = this.opts.printers.find((p) => p.id === job.printerId);
+    const printer = this.opts.printers.configs().find((p) => p.id === job.printerId);
     if (
       job.ippJobId !== null &&
       printer &&
       (cancel.aborted || deadline.aborted || err instanceof CanceledSignal)
     ) {
+      // A job the printer already finished cannot be canceled: say that it printed ("too late").
+      const status = await this.opts.printSystem.jobStatus(printer, job.ippJobId).catch(() => null);
+      if (status?.phase === 'completed') return this.update(job, { state: 'completed', step: null });
       await this.opts.printSystem.cancel(printer, job.ippJobId).catch(() => undefined);
     }
     if (cancel.aborted || err instanceof CanceledSignal) return this.update(job, { state: 'canceled' });

@@ -52,6 +52,28 @@ export class TempFiles {
     }
   }
 
+  /**
+   * Runs `work` with a scope that hands out new temporary files (a download, then each conversion's
+   * output) and deletes every one of them afterwards, on every path.
+   */
+  async withScope<T>(
+    kind: TempKind,
+    work: (next: () => Promise<string>) => Promise<T>,
+    onDeleted?: () => void,
+  ): Promise<T> {
+    const files: string[] = [];
+    try {
+      return await work(async () => {
+        const file = await this.create(kind);
+        files.push(file);
+        return file;
+      });
+    } finally {
+      await Promise.all(files.map((f) => this.remove(f)));
+      if (files.length > 0) onDeleted?.();
+    }
+  }
+
   /** Runs `work` with a new temporary file and deletes the file afterwards, on every path. */
   async with<T>(kind: TempKind, work: (file: string) => Promise<T>, onDeleted?: () => void): Promise<T> {
     const file = await this.create(kind);

@@ -31,6 +31,8 @@ export class FakeDriveConnector implements DriveConnector {
   failList: Error | null = null;
   /** Downloads of these ids fail this many times with a retryable error. */
   flaky = new Map<string, number>();
+  /** Metadata requests (get) for these files are rate-limited this many more times. */
+  flakyMetadata = new Map<string, number>();
 
   addUser(token: string, user: DriveUser) {
     this.users.set(token, user);
@@ -84,6 +86,11 @@ export class FakeDriveConnector implements DriveConnector {
       },
       async get(fileId: string): Promise<DriveItem> {
         user();
+        const left = self.flakyMetadata.get(fileId) ?? 0;
+        if (left > 0) {
+          self.flakyMetadata.set(fileId, left - 1);
+          throw new UpstreamError('drive_rate_limited', 'Google Drive is busy.', { retryable: true });
+        }
         const f = self.files.get(fileId);
         if (!f) throw new NotFoundError('That file or folder is not in your Drive.', 'file_not_found');
         return item(f);

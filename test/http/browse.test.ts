@@ -90,13 +90,14 @@ describe('GET /api/files', () => {
   });
 
   it('GET /api/printers lists each printer with its state', async () => {
-    t.printer.states.set('lobby', 'unreachable');
+    t.printer.descriptions.set('lobby', null);
+    await t.services.deps.printers.refresh('lobby');
     const { agent } = await t.signInAs('alice@example.com');
     const res = await agent.get('/api/printers');
     expect(res.body).toEqual({
       printers: [
-        { id: 'floor2', name: 'Floor 2 MFP', state: 'idle' },
-        { id: 'lobby', name: 'Lobby printer', state: 'unreachable' },
+        { id: 'floor2', name: 'Floor 2 MFP', state: 'idle', stateReasons: [] },
+        { id: 'lobby', name: 'Lobby printer', state: 'unreachable', stateReasons: [] },
       ],
     });
   });

@@ -59,6 +59,18 @@ describe('cancel and timeout', () => {
     expect(await app.tempFiles()).toEqual([]);
   });
 
+  it('canceling a job the printer has already finished says it printed (too late)', async () => {
+    t = await httpApp();
+    const app = t;
+    app.printer.phases = ['processing'];
+    const { agent, csrf, jobId } = await start(app);
+    await until(async () => (await agent.get(`/api/print/${jobId}`)).body.state === 'printing');
+    app.printer.phases = ['completed'];
+    const res = await agent.post(`/api/print/${jobId}/cancel`).set('X-CSRF-Token', csrf);
+    expect(res.body.state).toBe('completed');
+    expect(app.printer.canceled).toEqual([]);
+  });
+
   it('a job that does not end in time fails as print_timeout and is canceled at the printer', async () => {
     t = await httpApp({ jobTimeoutMs: 150 });
     const app = t;

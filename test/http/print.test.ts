@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FOLDER_MIME } from '../../src/domain/document-formats.js';
-import { busy, unreachable } from '../fakes/fake-print-system.js';
+import { busy, fullPrinter, unreachable } from '../fakes/fake-print-system.js';
 import { httpApp } from '../support/http-app.js';
 
 type App = Awaited<ReturnType<typeof httpApp>>;
@@ -133,5 +133,188 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
     expect(log).toContain('"fileId":"pdf1"');
     expect(log).not.toContain('alice');
     expect(log).not.toContain('ya29');
+  });
+
+  const plainPrinter = () =>
+    fullPrinter({
+      capabilities: {
+        ...fullPrinter().capabilities,
+        sides: ['one-sided'],
+        color: ['monochrome'],
+        media: [{ id: 'iso_a4_210x297mm', name: 'A4' }],
+        finishings: [],
+        numberUp: [1],
+      },
+    });
+
+  it.each([
+    [{ sides: 'two-sided-long-edge' }, /sides.*It accepts: one-sided/],
+    [{ color: 'color' }, /It accepts: monochrome/],
+    [{ media: 'na_legal_8.5x14in' }, /It accepts: iso_a4_210x297mm/],
+    [{ copies: 100 }, /from 1 to 99 copies/],
+    [{ finishings: ['staple'] }, /finishings/],
+    [{ numberUp: 4 }, /It accepts: 1/],
+  ])(
+    'an option the printer does not support (%o) is 400 option_unsupported; no job, no file',
+    async (options, message) => {
+      t.printer.descriptions.set('floor2', plainPrinter());
+      await t.services.deps.printers.refresh('floor2');
+      const { agent, csrf } = await t.signInAs('alice@example.com');
+      const res = await agent
+        .post('/api/print')
+        .set('X-CSRF-Token', csrf)
+        .send({ fileId: 'pdf1', printerId: 'floor2', ...options });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('option_unsupported');
+      expect(res.body.error.message).toMatch(message);
+      expect(t.printer.received).toHaveLength(0);
+      expect(await t.tempFiles()).toEqual([]);
+      const { readFile } = await import('node:fs/promises');
+      expect(await readFile(t.config.audit.logPath, 'utf8').catch(() => '')).not.toContain('print.submitted');
+    },
+  );
+
+  it.each([
+    [{ copies: 'two' }, 'bad_input'],
+    [{ copies: 1.5 }, 'bad_input'],
+    [{ orientation: 'sideways' }, 'bad_input'],
+    [{ quality: 'best' }, 'bad_input'],
+    [{ numberUp: 0 }, 'bad_input'],
+    [{ finishings: ['Staple!'] }, 'bad_input'],
+    [{ media: 'A4 paper' }, 'bad_input'],
+    [{ pageRanges: '1-3,x' }, 'bad_page_ranges'],
+  ])('a malformed option (%o) is 400 %s; no job, no file', async (options, code) => {
+    const { agent, csrf } = await t.signInAs('alice@example.com');
+    const res = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .send({ fileId: 'pdf1', printerId: 'floor2', ...options });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe(code);
+    expect(t.printer.received).toHaveLength(0);
+    expect(await t.tempFiles()).toEqual([]);
+  });
+
+  it('asks the printer with Validate-Job first and turns its refusal into option_unsupported', async () => {
+    t.printer.descriptions.set(
+      'floor2',
+      fullPrinter({ facts: { ...fullPrinter().facts, validateJob: true } }),
+    );
+    await t.services.deps.printers.refresh('floor2');
+    t.printer.refuse = ['sides'];
+    const { agent, csrf } = await t.signInAs('alice@example.com');
+    const res = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .send({ fileId: 'pdf1', printerId: 'floor2', sides: 'two-sided-short-edge' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      code: 'option_unsupported',
+      message: expect.stringContaining(
+        'sides (it accepts: one-sided, two-sided-long-edge, two-sided-short-edge)',
+      ),
+    });
+    expect(t.printer.validated[0]?.submission).toMatchObject({
+      documentFormat: 'application/pdf',
+      ticket: { sides: 'two-sided-short-edge' },
+    });
+    expect(t.printer.received).toHaveLength(0);
+    t.printer.refuse = [];
+    const ok = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .send({ fileId: 'pdf1', printerId: 'floor2', sides: 'two-sided-short-edge' });
+    expect(ok.status).toBe(202);
+  });
+
+  it('sends every chosen option and shows them back on the job', async () => {
+    const { status } = await printAndWait({
+      fileId: 'pdf1',
+      printerId: 'floor2',
+      copies: 2,
+      sides: 'two-sided-long-edge',
+      color: 'monochrome',
+      media: 'iso_a4_210x297mm',
+      pageRanges: '3, 1-2',
+      orientation: 'landscape',
+      numberUp: 2,
+      quality: 'high',
+      finishings: ['staple'],
+    });
+    const ticket = {
+      copies: 2,
+      sides: 'two-sided-long-edge',
+      color: 'monochrome',
+      media: 'iso_a4_210x297mm',
+      pageRanges: [[1, 3]],
+      orientation: 'landscape',
+      numberUp: 2,
+      quality: 'high',
+      finishings: ['staple'],
+    };
+    expect(t.printer.received[0]?.submission.ticket).toEqual(ticket);
+    expect(status.body).toMatchObject({
+      state: 'completed',
+      step: null,
+      converts: false,
+      pagesDone: 1,
+      options: { ...ticket, pageRanges: '1-3' },
+      printerState: 'idle',
+      printerStateReasons: [],
+    });
+  });
+
+  it('a rate-limited metadata request prints after retries', async () => {
+    t.drive.flakyMetadata.set('pdf1', 2);
+    const { status } = await printAndWait({ fileId: 'pdf1', printerId: 'floor2' });
+    expect(status.body.state).toBe('completed');
+  });
+
+  it('a printer that has never answered is 502 printer_unreachable; no job, no file', async () => {
+    await t.close();
+    t = await httpApp({ unreachablePrinters: ['lobby'] });
+    t.drive.addFile({ id: 'pdf1', name: 'Plan.pdf', mimeType: 'application/pdf', content: PDF });
+    const { agent, csrf } = await t.signInAs('alice@example.com');
+    const res = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .send({ fileId: 'pdf1', printerId: 'lobby' });
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('printer_unreachable');
+    expect(await t.tempFiles()).toEqual([]);
+  });
+
+  it('Retry prints the same file on the same printer with the same options as a new job', async () => {
+    t.printer.submitFailures.push(unreachable());
+    const { agent, csrf, jobId, status } = await printAndWait({
+      fileId: 'pdf1',
+      printerId: 'floor2',
+      copies: 3,
+    });
+    expect(status.body).toMatchObject({ state: 'failed', step: 'send' });
+    const retry = await agent.post(`/api/print/${jobId}/retry`).set('X-CSRF-Token', csrf);
+    expect(retry.status).toBe(202);
+    expect(retry.body.jobId).not.toBe(jobId);
+    await t.services.deps.printing.drain();
+    expect((await agent.get(`/api/print/${retry.body.jobId}`)).body.state).toBe('completed');
+    expect(t.printer.received[0]?.submission.ticket).toEqual({ copies: 3 });
+    const { agent: bob, csrf: bobCsrf } = await t.signInAs('bob@example.com');
+    expect((await bob.post(`/api/print/${jobId}/retry`).set('X-CSRF-Token', bobCsrf)).status).toBe(404);
+  });
+
+  it('GET /api/printers/:id shows the options and defaults the printer advertises', async () => {
+    const { agent } = await t.signInAs('alice@example.com');
+    const res = await agent.get('/api/printers/floor2');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: 'floor2',
+      name: 'Floor 2 MFP',
+      state: 'idle',
+      stateReasons: [],
+      capabilities: fullPrinter().capabilities,
+      defaults: fullPrinter().defaults,
+      scanner: null,
+    });
+    expect((await agent.get('/api/printers/nowhere')).status).toBe(404);
   });
 });

@@ -91,6 +91,29 @@ describe('downloads and exports', () => {
     expect(errorOf(weird.body)).toMatchObject({ code: 400, reason: 'badRequest' });
   });
 
+  it('answers a too-large export through googleapis with Google’s 403 exportSizeLimitExceeded body', async () => {
+    const failure = await drive.files
+      .export({ fileId: SAMPLE_IDS.slidesHuge, mimeType: 'application/pdf' }, { responseType: 'json' })
+      .then(
+        () => undefined,
+        (err: { response?: { status: number; data: unknown } }) => err.response,
+      );
+    expect(failure?.status).toBe(403);
+    expect(failure?.data).toEqual({
+      error: {
+        code: 403,
+        message: 'This file is too large to be exported.',
+        errors: [
+          {
+            domain: 'global',
+            reason: 'exportSizeLimitExceeded',
+            message: 'This file is too large to be exported.',
+          },
+        ],
+      },
+    });
+  });
+
   it('rateLimit answers 403 userRateLimitExceeded N times, then the bytes', async () => {
     double.faults.rateLimit(SAMPLE_IDS.fileQuotePdf, 2);
     const path = `/drive/v3/files/${SAMPLE_IDS.fileQuotePdf}?alt=media`;

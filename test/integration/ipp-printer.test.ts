@@ -5,16 +5,26 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusToError } from '../../src/adapters/ipp-attributes.js';
+import { describePrinter, statusToError } from '../../src/adapters/ipp-attributes.js';
 import { encodeRequest, encodeResponse } from '../../src/adapters/ipp-codec.js';
 import { IppPrintSystem } from '../../src/adapters/ipp-printer.js';
 import { exchangeIpp } from '../../src/adapters/ipp-transport.js';
 import { UpstreamError } from '../../src/domain/errors.js';
-import type { PrinterConfig, PrinterJobPhase, PrintSubmission } from '../../src/domain/ports.js';
+import type {
+  PrinterConfig,
+  PrinterDescription,
+  PrinterJobPhase,
+  PrintSubmission,
+  PrintTicket,
+} from '../../src/domain/ports.js';
 import {
   freePort,
   hasIppEvePrinter,
+  hasIpptool,
   type IppEvePrinter,
+  type IppEvePrinterOptions,
+  ippJobAttributes,
+  ippPrinterAttributes,
   startIppEvePrinter,
 } from '../support/ippeveprinter.js';
 
@@ -51,7 +61,18 @@ function printerAt(uri: string): PrinterConfig {
   return { id: 'test', name: 'Test printer', uri };
 }
 
+// A printer that said nothing: any format goes, and Print-Job decides.
+const UNDESCRIBED: PrinterDescription = describePrinter(new Map());
+
 function submission(
+  documentPath: string,
+  documentFormat: string,
+  extra: Partial<PrintSubmission> = {},
+): PrintSubmission {
+  return outerSubmission(documentPath, documentFormat, extra);
+}
+
+function outerSubmission(
   documentPath: string,
   documentFormat: string,
   extra: Partial<PrintSubmission> = {},
@@ -62,7 +83,69 @@ function submission(
     jobName: 'Quarterly report.pdf',
     userName: 'ana@example.com',
     ticket: {},
+    printer: UNDESCRIBED,
     ...extra,
+  };
+}
+
+/**
+ * The options and facts a description states, and the same read independently from ipptool's text.
+ * Orders are left out: describe() puts loaded media first and keeps small keyword sets in one order.
+ */
+function essentials(d: PrinterDescription) {
+  const { media, ...capabilities } = d.capabilities;
+  return {
+    ...capabilities,
+    sides: [...capabilities.sides].sort(),
+    color: [...capabilities.color].sort(),
+    orientation: [...capabilities.orientation].sort(),
+    quality: [...capabilities.quality].sort(),
+    mediaIds: media.map((m) => m.id).sort(),
+    state: d.state,
+    stateReasons: d.stateReasons,
+    validateJob: d.facts.validateJob,
+    mediaKeyword: d.facts.mediaKeyword,
+    mediaCol: d.facts.mediaCol,
+    raster: d.facts.raster,
+  };
+}
+
+function essentialsFromIpptool(a: Record<string, string>): Record<string, unknown> {
+  const list = (name: string) => (a[name] === undefined ? [] : a[name].split(','));
+  const [min, max] = (a['copies-supported'] ?? '1-1').split('-').map(Number);
+  const media = a['media-supported']
+    ? list('media-supported')
+    : [...(a['media-col-database'] ?? '').matchAll(/media-size-name=([^ }]+)/g)].map((m) => m[1]!);
+  return {
+    copies: { min: min!, max: max! },
+    sides: list('sides-supported').sort(),
+    color: list('print-color-mode-supported')
+      .filter((m) => m === 'color' || m === 'monochrome')
+      .sort(),
+    pageRanges: a['page-ranges-supported'] === 'true',
+    orientation: list('orientation-requested-supported')
+      .filter((o) => o === 'portrait' || o === 'landscape')
+      .sort(),
+    numberUp: a['number-up-supported'] ? list('number-up-supported').map(Number) : [1],
+    quality: list('print-quality-supported').sort(),
+    finishings: list('finishings-supported').filter((f) => f !== 'none'),
+    documentFormats: list('document-format-supported').filter((f) => f !== 'application/octet-stream'),
+    mediaIds: [...new Set(media)].sort(),
+    state: a['printer-state'] as PrinterDescription['state'],
+    stateReasons: list('printer-state-reasons').filter((r) => r !== 'none'),
+    validateJob: list('operations-supported').includes('Validate-Job'),
+    mediaKeyword: a['media-supported'] !== undefined,
+    mediaCol: list('media-col-supported').includes('media-size'),
+    raster: {
+      pwgResolutions: list('pwg-raster-document-resolution-supported').map((r) => {
+        const [, x, y] = /^(\d+)(?:x(\d+))?dpi$/.exec(r)!;
+        return [Number(x), Number(y ?? x)] as [number, number];
+      }),
+      pwgTypes: list('pwg-raster-document-type-supported'),
+      pwgSheetBack: (a['pwg-raster-document-sheet-back'] ??
+        'normal') as PrinterDescription['facts']['raster']['pwgSheetBack'],
+      urf: list('urf-supported'),
+    },
   };
 }
 
@@ -123,12 +206,18 @@ async function fakeServer(
 describe.skipIf(!hasIppEvePrinter())('IppPrintSystem against ippeveprinter', () => {
   let eve: IppEvePrinter;
   let printer: PrinterConfig;
+  let described: PrinterDescription;
   const ps = new IppPrintSystem();
 
   beforeAll(async () => {
     eve = await startIppEvePrinter({ formats: ['application/pdf', 'image/jpeg'] });
     printer = printerAt(eve.uri);
+    described = await ps.describe(printer);
   });
+
+  function submission(documentPath: string, documentFormat: string, extra: Partial<PrintSubmission> = {}) {
+    return outerSubmission(documentPath, documentFormat, { printer: described, ...extra });
+  }
 
   afterAll(async () => {
     await eve?.stop();
@@ -140,16 +229,43 @@ describe.skipIf(!hasIppEvePrinter())('IppPrintSystem against ippeveprinter', () 
     return files[0]!;
   }
 
-  it('reports idle', async () => {
-    expect(await ps.state(printer)).toBe('idle');
+  it('describes an idle one-sided monochrome printer', () => {
+    expect(described).toMatchObject({
+      state: 'idle',
+      stateReasons: [],
+      capabilities: {
+        copies: { min: 1, max: 999 },
+        sides: ['one-sided'],
+        color: ['monochrome'],
+        pageRanges: true,
+        documentFormats: ['application/pdf', 'image/jpeg'],
+      },
+      facts: { validateJob: true, mediaKeyword: true, mediaCol: true },
+    });
+    // Loaded paper first: ippeveprinter has Letter and #10 envelopes in its trays.
+    expect(described.capabilities.media.slice(0, 2)).toEqual([
+      { id: 'na_letter_8.5x11in', name: 'Letter' },
+      { id: 'na_number-10_4.125x9.5in', name: 'Envelope #10' },
+    ]);
   });
 
-  it('reports capabilities', async () => {
-    const caps = await ps.capabilities(printer);
-    expect(caps.documentFormats).toEqual(expect.arrayContaining(['application/pdf', 'image/jpeg']));
-    expect(caps.sidesSupported).toContain('one-sided');
-    expect(caps.colorModesSupported.length).toBeGreaterThan(0);
-    expect(caps.mediaSupported).toContain('iso_a4_210x297mm');
+  it.skipIf(!hasIpptool())('describes exactly what ipptool shows', async () => {
+    expect(essentials(described)).toEqual(essentialsFromIpptool(await ippPrinterAttributes(eve.uri)));
+  });
+
+  it.each<[string, PrintTicket, string[]]>([
+    ['settings it supports', { copies: 2, sides: 'one-sided', media: 'iso_a4_210x297mm' }, []],
+    ['two-sided', { sides: 'two-sided-long-edge' }, ['sides']],
+    ['two-sided on A3', { sides: 'two-sided-short-edge', media: 'iso_a3_297x420mm' }, ['media', 'sides']],
+  ])('validates %s with Validate-Job', async (_name, ticket, refused) => {
+    const { documentPath: _, ...rest } = submission(pdf, 'application/pdf', { ticket });
+    expect(await ps.validate(printer, rest)).toEqual(refused);
+  });
+
+  it('Validate-Job of a format the printer does not take is a refusal, not a list', async () => {
+    const { documentPath: _, ...rest } = submission(pdf, 'text/plain');
+    const err = await failure(ps.validate(printer, rest));
+    expect(err.code).toBe('format_not_supported');
   });
 
   it('prints a PDF that arrives byte-identical and completes', async () => {
@@ -228,6 +344,175 @@ describe.skipIf(!hasIppEvePrinter())('IppPrintSystem against ippeveprinter', () 
   });
 });
 
+describe.skipIf(!hasIppEvePrinter() || !hasIpptool())('ippeveprinters with different capabilities', () => {
+  const ps = new IppPrintSystem();
+  const models: Record<string, IppEvePrinterOptions> = {
+    duplexColour: {
+      formats: ['application/pdf', 'image/jpeg', 'image/pwg-raster'],
+      duplex: true,
+      speed: { ppm: 10, colorPpm: 5 },
+    },
+    raster: { formats: ['image/pwg-raster', 'image/jpeg'] },
+    // An attributes file: its own media, finishings, number-up, and no page-ranges.
+    configured: {
+      attributes: {
+        media: ['iso_a4_210x297mm', 'iso_a3_297x420mm', 'na_letter_8.5x11in'],
+        mediaReady: ['na_letter_8.5x11in'],
+        finishings: ['staple', 'punch-top-left'],
+        pageRanges: false,
+        numberUp: [1, 2, 4],
+        qualities: ['normal', 'high'],
+        duplex: true,
+        color: true,
+      },
+    },
+    // No media-supported: sizes only through media-col.
+    mediaColOnly: { attributes: { mediaKeyword: false, media: ['iso_a4_210x297mm', 'na_letter_8.5x11in'] } },
+  };
+  const eves: Record<string, IppEvePrinter> = {};
+  const printers: Record<string, PrinterConfig> = {};
+  const described: Record<string, PrinterDescription> = {};
+  let raster = '';
+
+  beforeAll(async () => {
+    raster = join(dir, 'page.pwg');
+    // Print-Job bytes only; the print command (/bin/true) never reads them.
+    await writeFile(raster, Buffer.concat([Buffer.from('RaS2'), randomBytes(4096)]));
+    await Promise.all(
+      Object.entries(models).map(async ([name, options]) => {
+        eves[name] = await startIppEvePrinter(options);
+        printers[name] = printerAt(eves[name].uri);
+        described[name] = await ps.describe(printers[name]);
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(Object.values(eves).map((eve) => eve.stop()));
+  });
+
+  it.each(Object.keys(models))('%s: describe() states exactly what ipptool shows', async (name) => {
+    expect(essentials(described[name]!)).toEqual(
+      essentialsFromIpptool(await ippPrinterAttributes(eves[name]!.uri)),
+    );
+  });
+
+  it('-2 and -s 10,5 make a two-sided colour printer with PWG raster facts', () => {
+    expect(described.duplexColour).toMatchObject({
+      capabilities: {
+        sides: ['one-sided', 'two-sided-long-edge', 'two-sided-short-edge'],
+        color: ['color', 'monochrome'],
+        documentFormats: ['application/pdf', 'image/jpeg', 'image/pwg-raster'],
+      },
+      defaults: { color: 'color' },
+      facts: {
+        raster: {
+          pwgResolutions: [
+            [300, 300],
+            [600, 600],
+          ],
+          pwgTypes: ['black_1', 'sgray_8', 'srgb_8', 'srgb_16'],
+          pwgSheetBack: 'rotated',
+        },
+      },
+    });
+  });
+
+  it('-f without PDF: no page-ranges (ippeveprinter offers them only with PDF)', () => {
+    expect(described.raster?.capabilities).toMatchObject({
+      // ippeveprinter keeps -f's types sorted.
+      documentFormats: ['image/jpeg', 'image/pwg-raster'],
+      pageRanges: false,
+      sides: ['one-sided'],
+    });
+  });
+
+  it('an attributes file sets media (loaded first), finishings, number-up, qualities and page-ranges', () => {
+    expect(described.configured?.capabilities).toMatchObject({
+      media: [
+        { id: 'na_letter_8.5x11in', name: 'Letter' },
+        { id: 'iso_a4_210x297mm', name: 'A4' },
+        { id: 'iso_a3_297x420mm', name: 'A3' },
+      ],
+      finishings: ['staple', 'punch-top-left'],
+      numberUp: [1, 2, 4],
+      quality: ['normal', 'high'],
+      pageRanges: false,
+      // With -a, ippeveprinter takes only these.
+      documentFormats: ['image/pwg-raster', 'image/urf'],
+    });
+    expect(described.mediaColOnly?.facts).toMatchObject({ mediaKeyword: false, mediaCol: true });
+    expect(described.mediaColOnly?.capabilities.media).toEqual([
+      { id: 'iso_a4_210x297mm', name: 'A4' },
+      { id: 'na_letter_8.5x11in', name: 'Letter' },
+    ]);
+  });
+
+  it('validates two-sided as supported where it is', async () => {
+    const { documentPath: _, ...rest } = submission(pdf, 'application/pdf', {
+      ticket: { sides: 'two-sided-long-edge', color: 'color' },
+      printer: described.duplexColour!,
+    });
+    expect(await ps.validate(printers.duplexColour!, rest)).toEqual([]);
+  });
+
+  async function printAndRead(name: string, document: string, format: string, ticket: PrintTicket) {
+    const { ippJobId } = await ps.submit(
+      printers[name]!,
+      submission(document, format, { ticket, printer: described[name]! }),
+    );
+    return ippJobAttributes(eves[name]!.uri, ippJobId);
+  }
+
+  it('a ticket arrives exactly: copies, sides, colour, media, page ranges, orientation, quality', async () => {
+    const job = await printAndRead('duplexColour', pdf, 'application/pdf', {
+      copies: 2,
+      sides: 'two-sided-long-edge',
+      color: 'color',
+      media: 'iso_a4_210x297mm',
+      pageRanges: [
+        [4, 5],
+        [1, 2],
+      ],
+      orientation: 'landscape',
+      quality: 'high',
+    });
+    expect(job).toMatchObject({
+      copies: '2',
+      sides: 'two-sided-long-edge',
+      'print-color-mode': 'color',
+      media: 'iso_a4_210x297mm',
+      'page-ranges': '1-2,4-5',
+      'orientation-requested': 'landscape',
+      'print-quality': 'high',
+    });
+    expect(job['media-col']).toBeUndefined();
+  });
+
+  it('finishings and number-up arrive; page ranges are not sent where unsupported', async () => {
+    const job = await printAndRead('configured', raster, 'image/pwg-raster', {
+      media: 'iso_a3_297x420mm',
+      finishings: ['staple', 'punch-top-left'],
+      numberUp: 2,
+      pageRanges: [[1, 1]],
+    });
+    expect(job).toMatchObject({
+      media: 'iso_a3_297x420mm',
+      finishings: 'staple,punch-top-left',
+      'number-up': '2',
+    });
+    expect(job['page-ranges']).toBeUndefined();
+  });
+
+  it('a media-col-only printer gets the size as media-col', async () => {
+    const job = await printAndRead('mediaColOnly', raster, 'image/pwg-raster', {
+      media: 'na_letter_8.5x11in',
+    });
+    expect(job['media-col']).toBe('{media-size={x-dimension=21590 y-dimension=27940}}');
+    expect(job.media).toBeUndefined();
+  });
+});
+
 describe.skipIf(!hasIppEvePrinter())('a busy ippeveprinter', () => {
   let eve: IppEvePrinter;
   const ps = new IppPrintSystem();
@@ -244,7 +529,7 @@ describe.skipIf(!hasIppEvePrinter())('a busy ippeveprinter', () => {
   it('answers a second Print-Job with printer_busy, retryable, even for a large document', async () => {
     const printer = printerAt(eve.uri);
     const { ippJobId } = await ps.submit(printer, submission(pdf, 'application/pdf'));
-    expect(await ps.state(printer)).toBe('processing');
+    expect((await ps.describe(printer)).state).toBe('processing');
     for (const document of [pdf, big]) {
       const err = await failure(ps.submit(printer, submission(document, 'application/pdf')));
       expect(err.code).toBe('printer_busy');
@@ -260,7 +545,7 @@ describe('unreachable and misbehaving printers', () => {
   it('a port with nothing listening is unreachable', async () => {
     const printer = printerAt(`ipp://127.0.0.1:${await freePort()}/ipp/print`);
     const ps = new IppPrintSystem();
-    expect(await ps.state(printer)).toBe('unreachable');
+    expect((await failure(ps.describe(printer))).code).toBe('printer_unreachable');
     const err = await failure(ps.submit(printer, submission(pdf, 'application/pdf')));
     expect(err.code).toBe('printer_unreachable');
     expect(err.retryable).toBe(true);
@@ -283,7 +568,7 @@ describe('unreachable and misbehaving printers', () => {
     try {
       const ps = new IppPrintSystem();
       const printer = printerAt(server.uri);
-      expect(await ps.state(printer)).toBe('unreachable');
+      expect((await failure(ps.describe(printer))).code).toBe('printer_unreachable');
       const err = await failure(ps.jobStatus(printer, 1));
       expect(err.code).toBe('printer_unreachable');
       expect(err.message).toMatch(/could not be read/);
@@ -340,7 +625,7 @@ describe('unreachable and misbehaving printers', () => {
       const ps = new IppPrintSystem({ requestTimeoutMs: 500, probeTimeoutMs: 300 });
       const printer = printerAt(server.uri);
       let started = Date.now();
-      expect(await ps.state(printer)).toBe('unreachable');
+      expect((await failure(ps.describe(printer))).code).toBe('printer_unreachable');
       expect(Date.now() - started).toBeLessThan(1500);
       started = Date.now();
       const err = await failure(ps.jobStatus(printer, 1));

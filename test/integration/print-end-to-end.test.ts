@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { type Stack, startStack } from '../../src/dev/stack.js';
-import { makePng } from '../fixtures/documents.js';
 import { PanelClient } from '../support/browser-less-client.js';
 import { hasIppEvePrinter, startIppEvePrinter } from '../support/ippeveprinter.js';
 
@@ -111,22 +110,26 @@ describe.skipIf(!hasIppEvePrinter())(
       await tempDirEmpty();
     });
 
-    it('an unreachable printer fails the job; the temporary folder is empty', async () => {
-      const job = await print(SAMPLE_IDS.fileWelcomePdf, 'gone');
-      expect(job).toMatchObject({ state: 'failed', error: { code: 'printer_unreachable' } });
+    it('a printer that never answered is 502 printer_unreachable at once; the temporary folder is empty', async () => {
+      const res = await client.post('/api/print', { fileId: SAMPLE_IDS.fileWelcomePdf, printerId: 'gone' });
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('printer_unreachable');
       await tempDirEmpty();
     });
 
-    it('a document the printer refuses fails the job; the temporary folder is empty', async () => {
-      const png = stack.google.addFile({
-        name: 'Diagram.png',
-        mimeType: 'image/png',
+    it('a file of a type nothing can print is 415 naming what can be printed; nothing is created', async () => {
+      const zip = stack.google.addFile({
+        name: 'Archive.zip',
+        mimeType: 'application/zip',
         parents: [SAMPLE_IDS.aliceRoot],
-        content: makePng(8, 8),
+        content: Buffer.from('PK\x03\x04'),
         ownedBy: ['alice@example.com'],
       } as never);
-      const job = await print(png.id);
-      expect(job).toMatchObject({ state: 'failed', error: { code: 'format_not_supported' } });
+      const res = await client.post('/api/print', { fileId: zip.id, printerId: 'demo' });
+      expect(res.status).toBe(415);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('unsupported_type');
+      expect(error.message).toMatch(/PDF/);
       await tempDirEmpty();
     });
 
@@ -139,8 +142,8 @@ describe.skipIf(!hasIppEvePrinter())(
     it('GET /api/printers reports the real printer idle and the unplugged one unreachable', async () => {
       const { printers } = await client.json('/api/printers');
       expect(printers).toEqual([
-        { id: 'demo', name: 'E2E Printer', state: 'idle' },
-        { id: 'gone', name: 'Unplugged printer', state: 'unreachable' },
+        { id: 'demo', name: 'E2E Printer', state: 'idle', stateReasons: [] },
+        { id: 'gone', name: 'Unplugged printer', state: 'unreachable', stateReasons: [] },
       ]);
     });
   },

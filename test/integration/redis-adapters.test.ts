@@ -253,6 +253,10 @@ describe.skipIf(!hasRedisServer())('RedisPrintJobStore', () => {
       printerId: 'floor2',
       ippJobId: null,
       error: { code: 'printer_unreachable', message: 'The printer did not answer.' },
+      ticket: { copies: 2, pageRanges: [[2, 3]] },
+      step: 'send',
+      converts: false,
+      pagesDone: null,
       createdAt: 1,
       updatedAt: 2,
     };
@@ -285,6 +289,10 @@ describe.skipIf(!hasRedisServer())('what the Redis adapters leave at rest', () =
       printerId: 'p',
       ippJobId: null,
       error: null,
+      ticket: {},
+      step: null,
+      converts: false,
+      pagesDone: null,
       createdAt: 0,
       updatedAt: 0,
     });

@@ -20,6 +20,8 @@ export async function httpApp(
     printers?: PrinterConfig[];
     rateLimits?: RateLimitOptions;
     jobTimeoutMs?: number;
+    /** Printers that have never answered (before the first refresh). */
+    unreachablePrinters?: string[];
   } = {},
 ) {
   const { env, cleanup, dir } = testEnv({
@@ -31,6 +33,7 @@ export async function httpApp(
   const signIn = new FakeSignIn();
   const drive = new FakeDriveConnector();
   const printer = new FakePrintSystem();
+  for (const id of options.unreachablePrinters ?? []) printer.descriptions.set(id, null);
   const services: Services = createServices(config, pino({ level: 'silent' }), {
     clock,
     signIn,

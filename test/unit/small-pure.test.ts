@@ -2,51 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nextOffsetFrom } from '../../src/adapters/google-drive-resumable.js';
 import { AesGcmTokenSealer } from '../../src/adapters/token-sealer.js';
 import { GENESIS, lineHash, pseudonymise, verifyChain } from '../../src/domain/audit.js';
-import { printPlanFor } from '../../src/domain/document-formats.js';
 import { fromAcceptLanguage, translator } from '../../src/http/i18n.js';
-import { parsePageRanges } from '../../src/http/routes/page-ranges.js';
-
-describe('printPlanFor', () => {
-  it.each([
-    ['application/pdf', { kind: 'download', documentFormat: 'application/pdf' }],
-    ['image/jpeg', { kind: 'download', documentFormat: 'image/jpeg' }],
-    ['application/vnd.google-apps.document', { kind: 'export', documentFormat: 'application/pdf' }],
-    ['application/vnd.google-apps.spreadsheet', { kind: 'export', documentFormat: 'application/pdf' }],
-    ['application/vnd.google-apps.presentation', { kind: 'export', documentFormat: 'application/pdf' }],
-    ['application/vnd.google-apps.drawing', { kind: 'export', documentFormat: 'application/pdf' }],
-    ['application/vnd.google-apps.folder', null],
-    ['application/zip', null],
-    ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', null],
-  ])('%s', (mime, plan) => {
-    expect(printPlanFor(mime)).toEqual(plan);
-  });
-});
-
-describe('parsePageRanges', () => {
-  it.each([
-    ['', []],
-    ['1', [[1, 1]]],
-    [
-      '1-3, 5',
-      [
-        [1, 3],
-        [5, 5],
-      ],
-    ],
-    [
-      ' 2 - 4 ,6-6',
-      [
-        [2, 4],
-        [6, 6],
-      ],
-    ],
-  ])('%s', (text, ranges) => {
-    expect(parsePageRanges(text)).toEqual(ranges);
-  });
-  it.each(['0', '3-1', '1-3,2', 'a', '1;2', '5,4'])('refuses %s', (text) => {
-    expect(() => parsePageRanges(text)).toThrow();
-  });
-});
 
 describe('fromAcceptLanguage', () => {
   it.each([

@@ -50,71 +50,200 @@
     });
   }
 
-  // Copies stepper
+  // Copies stepper, kept within the printer's own limits.
   for (const btn of document.querySelectorAll('.stepper button')) {
     btn.addEventListener('click', () => {
       const input = btn.parentElement.querySelector('input');
-      const next = Math.min(99, Math.max(1, Number(input.value || 1) + Number(btn.dataset.step)));
+      const min = Number(input.min || 1);
+      const max = Number(input.max || 99);
+      const next = Math.min(max, Math.max(min, Number(input.value || min) + Number(btn.dataset.step)));
       input.value = String(next);
     });
   }
 
-  // Print confirmation
+  // The same rule as parsePageRanges (src/domain/print-options.ts): "1-3, 5", "4-"; empty is all pages.
+  const pageRangesOk = (text) => {
+    const parts = text.trim() === '' ? [] : text.split(/[,;]/);
+    if (parts.length > 50) return false;
+    return parts.every((part) => {
+      const m = /^\s*(\d{1,5})\s*(?:([-–])\s*(\d{1,5})?\s*)?$/.exec(part);
+      if (!m) return false;
+      const from = Number(m[1]);
+      const to = m[2] === undefined ? from : m[3] === undefined ? Number.POSITIVE_INFINITY : Number(m[3]);
+      return from >= 1 && to >= from;
+    });
+  };
+
+  // Print confirmation: one block of options per printer; only the chosen printer's is shown and sent.
   const form = document.getElementById('print-form');
   if (form) {
+    const start = document.getElementById('print-start');
+    const error = document.getElementById('print-error');
+    const blocks = [...form.querySelectorAll('.printer-options')];
+    const shown = () => blocks.find((b) => !b.hidden);
+    const choose = (printerId) => {
+      for (const b of blocks) {
+        const on = b.dataset.printer === printerId;
+        b.hidden = !on;
+        b.disabled = !on;
+      }
+      const block = shown();
+      start.disabled = !block || block.dataset.printable === 'false';
+      error.hidden = true;
+    };
+    for (const radio of form.querySelectorAll('input[name="printerId"]')) {
+      radio.addEventListener('change', () => choose(radio.value));
+    }
+    // A page restored from history may have another printer checked than the one rendered.
+    const checked = form.querySelector('input[name="printerId"]:checked');
+    if (checked) choose(checked.value);
+
+    /** The error line under a Pages field. */
+    const errorOf = (input) => input.closest('.field').querySelector('.field-error');
+    /** Shows or clears the error under a Pages field; true when the field is fine. */
+    const checkPages = (input) => {
+      const ok = pageRangesOk(input.value);
+      errorOf(input).hidden = ok;
+      input.setAttribute('aria-invalid', ok ? 'false' : 'true');
+      return ok;
+    };
+    for (const input of form.querySelectorAll('input[name="pageRanges"]')) {
+      input.addEventListener('change', () => {
+        if (!checkPages(input)) errorOf(input).scrollIntoView({ block: 'nearest' });
+      });
+      // Once shown, the error goes away as soon as the text is right.
+      input.addEventListener('input', () => {
+        if (input.getAttribute('aria-invalid') === 'true') checkPages(input);
+      });
+    }
+
+    /** The request body from the visible block only: what the person sees is what is sent. */
+    const payloadFrom = (block) => {
+      const payload = { fileId: form.dataset.fileId, printerId: block.dataset.printer };
+      const finishings = [];
+      for (const el of block.querySelectorAll('input[name], select[name]')) {
+        if (el.type === 'checkbox') {
+          if (el.checked) finishings.push(el.value);
+        } else if (el.value.trim() !== '') {
+          payload[el.name] = ['copies', 'numberUp'].includes(el.name) ? Number(el.value) : el.value.trim();
+        }
+      }
+      if (block.querySelector('input[name="finishings"]')) payload.finishings = finishings;
+      return payload;
+    };
+
+    const fail = (text) => {
+      error.textContent = text;
+      error.hidden = false;
+      error.scrollIntoView({ block: 'nearest' });
+    };
+
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const start = document.getElementById('print-start');
-      const error = document.getElementById('print-error');
-      start.disabled = true;
+      const block = shown();
+      if (!block || block.dataset.printable === 'false') return;
       error.hidden = true;
-      const f = new FormData(form);
-      const payload = {
-        fileId: form.dataset.fileId,
-        printerId: f.get('printerId'),
-        copies: Number(f.get('copies') || 1),
-        sides: f.get('sides'),
-        color: f.get('color'),
-      };
-      const ranges = String(f.get('pageRanges') || '').trim();
-      if (ranges) payload.pageRanges = ranges;
+      const pages = block.querySelector('input[name="pageRanges"]');
+      if (pages && !checkPages(pages)) {
+        pages.focus({ preventScroll: true });
+        errorOf(pages).scrollIntoView({ block: 'nearest' });
+        return;
+      }
+      start.disabled = true;
       try {
-        const { jobId } = await call('POST', '/api/print', payload);
+        const { jobId } = await call('POST', '/api/print', payloadFrom(block));
         window.location.assign(`/jobs/${encodeURIComponent(jobId)}`);
       } catch (err) {
-        error.textContent = explain(err);
-        error.hidden = false;
+        if (err.code === 'bad_page_ranges' && pages) {
+          checkPages(pages);
+          pages.setAttribute('aria-invalid', 'true');
+        }
+        fail(explain(err));
         start.disabled = false;
       }
     });
   }
 
-  // Job status
+  // Job status: steps, pages, the printer's state, errors, Cancel and Retry, updated by polling.
   const job = document.getElementById('job');
   if (job) {
-    const order = ['queued', 'downloading', 'sending', 'printing', 'completed'];
-    const status = document.getElementById('job-status');
-    const cancel = document.getElementById('job-cancel');
-    const jobError = document.getElementById('job-error');
-    const deleted = document.getElementById('job-deleted');
+    const texts = JSON.parse(document.getElementById('job-texts')?.textContent || '{}');
+    const $ = (id) => document.getElementById(id);
+    const status = $('job-status');
+    const cancel = $('job-cancel');
+    const retry = $('job-retry');
+    const another = $('job-another');
+    const ENDED = ['completed', 'failed', 'canceled'];
+    const fill = (text, values) =>
+      text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+    const readable = (keyword) => {
+      const words = keyword.replace(/[-_.]+/g, ' ').trim();
+      return words.charAt(0).toUpperCase() + words.slice(1);
+    };
+    const reasonText = (r) =>
+      texts.reasons?.[r] || fill(texts.reasonUnknown || '{reason}', { reason: readable(r) });
+
+    const showSteps = (j) => {
+      const list = $('job-steps');
+      const convert = list.querySelector('[data-step="convert"]');
+      if (convert && !j.converts) convert.remove();
+      const items = [...list.children];
+      const at = items.findIndex((li) => li.dataset.step === (j.state === 'completed' ? 'done' : j.step));
+      items.forEach((li, i) => {
+        let cls = '';
+        if (at >= 0 && i < at) cls = 'done';
+        else if (at >= 0 && i === at)
+          cls =
+            j.state === 'failed'
+              ? 'failed'
+              : j.state === 'canceled'
+                ? 'stopped'
+                : li.dataset.step === 'done'
+                  ? 'done'
+                  : 'now';
+        li.className = cls;
+        if (i === at) li.setAttribute('aria-current', 'step');
+        else li.removeAttribute('aria-current');
+      });
+    };
+
     const show = (j) => {
+      const ended = ENDED.includes(j.state);
       job.dataset.state = j.state;
-      status.textContent = status.dataset[`text${j.state[0].toUpperCase()}${j.state.slice(1)}`] || j.state;
+      status.textContent = texts.states?.[j.state] || j.state;
       status.className = `status ${j.state}`;
-      const at = order.indexOf(j.state);
-      for (const li of job.querySelectorAll('.steps li')) {
-        const i = order.indexOf(li.dataset.step);
-        li.className = at < 0 ? '' : i < at || j.state === 'completed' ? 'done' : i === at ? 'now' : '';
-      }
-      if (j.error) {
-        jobError.textContent = explain(j.error);
-        jobError.hidden = false;
-      }
-      const ended = ['completed', 'failed', 'canceled'].includes(j.state);
+      showSteps(j);
+
+      const pages = $('job-pages');
+      pages.hidden = !j.pagesDone;
+      if (j.pagesDone)
+        pages.textContent =
+          j.pagesDone === 1 ? texts.pagesDone.one : fill(texts.pagesDone.other, { n: j.pagesDone });
+
+      const reasons = (j.printerStateReasons || []).map(reasonText);
+      if (reasons.length === 0 && ['stopped', 'unreachable'].includes(j.printerState))
+        reasons.push(texts.printerStates[j.printerState]);
+      const list = $('job-reasons');
+      list.replaceChildren(
+        ...reasons.map((r) => {
+          const li = document.createElement('li');
+          li.textContent = r;
+          return li;
+        }),
+      );
+      $('job-printer').hidden = reasons.length === 0 || (ended && j.state !== 'failed');
+
+      const failed = j.state === 'failed';
+      $('job-error').hidden = !failed;
+      $('job-failed-at').textContent = failed && j.step ? texts.failedAt[j.step] || '' : '';
+      $('job-error-text').textContent = j.error ? explain(j.error) : '';
       cancel.hidden = ended;
-      if (ended || j.state === 'printing') deleted.hidden = false;
+      retry.hidden = !failed;
+      another.classList.toggle('primary', !failed);
+      if (ended || j.state === 'printing') $('job-deleted').hidden = false;
       return ended;
     };
+
     const id = job.dataset.jobId;
     const poll = async () => {
       try {
@@ -125,17 +254,34 @@
       }
       setTimeout(poll, 1000);
     };
-    show({ state: job.dataset.state });
-    if (!['completed', 'failed', 'canceled'].includes(job.dataset.state)) setTimeout(poll, 500);
+    if (!ENDED.includes(job.dataset.state)) setTimeout(poll, 500);
+
     cancel.addEventListener('click', async () => {
       cancel.disabled = true;
       try {
-        show(await call('POST', `/api/print/${encodeURIComponent(id)}/cancel`));
+        const j = await call('POST', `/api/print/${encodeURIComponent(id)}/cancel`);
+        show(j);
+        // The printer had already finished: nothing could be stopped.
+        $('job-too-late').hidden = j.state !== 'completed';
       } catch (err) {
-        jobError.textContent = explain(err);
-        jobError.hidden = false;
+        $('job-error-text').textContent = explain(err);
+        $('job-failed-at').textContent = '';
+        $('job-error').hidden = false;
       }
       cancel.disabled = false;
+    });
+
+    retry.addEventListener('click', async () => {
+      retry.disabled = true;
+      try {
+        const { jobId } = await call('POST', `/api/print/${encodeURIComponent(id)}/retry`);
+        window.location.assign(`/jobs/${encodeURIComponent(jobId)}`);
+      } catch (err) {
+        $('job-error-text').textContent = explain(err);
+        $('job-failed-at').textContent = '';
+        $('job-error').hidden = false;
+        retry.disabled = false;
+      }
     });
   }
 

@@ -51,7 +51,9 @@ export async function sendExport(
 /** Deterministic per file, so tests can compare two exports byte for byte. */
 export function exportBytes(file: StoredFile, targetMime: string): Buffer {
   const text = file.text ?? '';
-  if (targetMime === 'application/pdf') return buildPdf({ title: file.name, pages: textToPages(text) });
+  if (targetMime === 'application/pdf') {
+    return buildPdf({ title: file.name, pages: file.exportPages ?? textToPages(text) });
+  }
   return Buffer.from(text, 'utf8');
 }
 

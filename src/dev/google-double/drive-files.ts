@@ -32,6 +32,8 @@ export function driveFilesRouter(ctx: DoubleContext): Router {
     if (alt !== 'json') {
       throw driveErrors.invalidParam('alt', `Invalid value '${alt}'. Valid values are: [json, media]`);
     }
+    const fault = ctx.faults.takeMetadataFault(file.id);
+    if (fault) throw fault;
     res.json(projectFile(file, viewer.email, ctx.store, ctx.baseUrl(), tree));
   });
 

@@ -3,15 +3,23 @@
 import { type DriveError, driveErrors } from './errors.js';
 import type { DoubleFaults } from './types.js';
 
+type RateLimitKind = '403' | '429';
+type RateLimits = Map<string, { times: number; kind: RateLimitKind }>;
+
 export class Faults implements DoubleFaults {
-  private readonly rateLimits = new Map<string, { times: number; kind: '403' | '429' }>();
+  private readonly rateLimits: RateLimits = new Map();
+  private readonly metadataRateLimits: RateLimits = new Map();
   private readonly alwaysFail = new Map<string, number>();
   private uploadChunkFailures = 0;
   private uploadDrops = 0;
   private revokeFailures = 0;
 
-  rateLimit(fileId: string, times: number, kind: '403' | '429' = '403'): void {
+  rateLimit(fileId: string, times: number, kind: RateLimitKind = '403'): void {
     this.rateLimits.set(fileId, { times, kind });
+  }
+
+  rateLimitMetadata(fileId: string, times: number, kind: RateLimitKind = '403'): void {
+    this.metadataRateLimits.set(fileId, { times, kind });
   }
 
   failAlways(fileId: string, status = 500): void {
@@ -32,6 +40,7 @@ export class Faults implements DoubleFaults {
 
   clear(): void {
     this.rateLimits.clear();
+    this.metadataRateLimits.clear();
     this.alwaysFail.clear();
     this.uploadChunkFailures = 0;
     this.uploadDrops = 0;
@@ -42,12 +51,12 @@ export class Faults implements DoubleFaults {
   takeDownloadFault(fileId: string): DriveError | undefined {
     const status = this.alwaysFail.get(fileId);
     if (status !== undefined) return driveErrors.backend(status);
-    const limit = this.rateLimits.get(fileId);
-    if (limit && limit.times > 0) {
-      limit.times -= 1;
-      return limit.kind === '429' ? driveErrors.rateLimit() : driveErrors.userRateLimit();
-    }
-    return undefined;
+    return takeRateLimit(this.rateLimits, fileId);
+  }
+
+  /** The error a metadata files.get (no alt=media) of this file must answer now, if any. */
+  takeMetadataFault(fileId: string): DriveError | undefined {
+    return takeRateLimit(this.metadataRateLimits, fileId);
   }
 
   takeUploadChunkFailure(): boolean {
@@ -67,4 +76,11 @@ export class Faults implements DoubleFaults {
     this.revokeFailures -= 1;
     return true;
   }
+}
+
+function takeRateLimit(limits: RateLimits, fileId: string): DriveError | undefined {
+  const limit = limits.get(fileId);
+  if (!limit || limit.times <= 0) return undefined;
+  limit.times -= 1;
+  return limit.kind === '429' ? driveErrors.rateLimit() : driveErrors.userRateLimit();
 }

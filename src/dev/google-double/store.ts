@@ -105,6 +105,7 @@ export class DriveStore {
       ...(driveId ? { driveId } : {}),
       ...(content ? { content, size: content.length, md5Checksum: md5(content) } : {}),
       ...(input.text !== undefined ? { text: input.text } : {}),
+      ...(input.exportPages !== undefined ? { exportPages: input.exportPages } : {}),
       ...(input.exportTooLarge ? { exportTooLarge: true } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
     };

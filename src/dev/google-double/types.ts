@@ -61,8 +61,10 @@ export interface StoredFile {
   /** The bytes; undefined for folders and Google editor files. */
   content?: Buffer;
   md5Checksum?: string;
-  /** Text of a Google editor file, used to build its PDF export. */
+  /** Text of a Google editor file: its text/plain or text/csv export, and its PDF export's text. */
   text?: string;
+  /** The PDF export's pages, line by line, when they must not be `text` wrapped into pages. */
+  exportPages?: string[][];
   /** Makes exports answer 403 exportSizeLimitExceeded. */
   exportTooLarge?: boolean;
   /** A My Drive root or a shared drive's root folder: never listed as a child. */
@@ -103,6 +105,8 @@ export interface LoggedRequest {
 export interface DoubleFaults {
   /** Next N media/export downloads of this file answer 403 userRateLimitExceeded (or 429 rateLimitExceeded). */
   rateLimit(fileId: string, times: number, kind?: '403' | '429'): void;
+  /** Next N metadata files.get calls (no alt=media) of this file answer the same rate-limit errors. */
+  rateLimitMetadata(fileId: string, times: number, kind?: '403' | '429'): void;
   /** Downloads of this file always answer 500 backendError (or the given status). */
   failAlways(fileId: string, status?: number): void;
   /** Next resumable PUT chunk(s) answer 503 after reading (and not storing) the body. */

@@ -1,21 +1,25 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DriveConnector } from '../../domain/ports.js';
+import type { DriveConnector, PrintJob, PrintTicket } from '../../domain/ports.js';
+import { formatPageRanges, parsePageRanges } from '../../domain/print-options.js';
+import type { PrinterDirectory } from '../../domain/printers.js';
 import type { PrintService } from '../../domain/printing.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { parseInput } from '../middleware/validate.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
-import { parsePageRanges } from './page-ranges.js';
 
+const keyword = z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be a keyword such as staple');
+
+// Shapes only: whether a value is supported is decided against the chosen printer (print-options.ts).
 const printBody = z.object({
   fileId: driveId,
   printerId: z.string().min(1).max(64),
   copies: z.coerce
     .number()
-    .int()
+    .int('copies must be a whole number')
     .min(1, 'copies must be at least 1')
-    .max(99, 'copies must be 99 or fewer')
+    .max(9999)
     .optional(),
   sides: z.enum(['one-sided', 'two-sided-long-edge', 'two-sided-short-edge']).optional(),
   color: z.enum(['color', 'monochrome']).optional(),
@@ -23,34 +27,50 @@ const printBody = z.object({
     .string()
     .regex(/^[a-z0-9_.-]{1,64}$/, 'media must be a PWG media name such as iso_a4_210x297mm')
     .optional(),
-  pageRanges: z.string().max(100).optional(),
+  pageRanges: z.string().max(200).optional(),
+  orientation: z.enum(['portrait', 'landscape']).optional(),
+  numberUp: z.coerce.number().int('numberUp must be a whole number').min(1).max(64).optional(),
+  quality: z.enum(['draft', 'normal', 'high']).optional(),
+  finishings: z.union([keyword, z.array(keyword).max(10)]).optional(),
 });
 
 const jobParams = z.object({ jobId: z.uuid('is not a job id') });
+
+/** The request body as a ticket: only what the person chose; the rest is the printer's default. */
+function ticketFrom(body: z.infer<typeof printBody>): PrintTicket {
+  const pageRanges = body.pageRanges ? parsePageRanges(body.pageRanges) : [];
+  const finishings = typeof body.finishings === 'string' ? [body.finishings] : (body.finishings ?? []);
+  const chosen = finishings.filter((f) => f !== 'none');
+  return {
+    ...(body.copies !== undefined ? { copies: body.copies } : {}),
+    ...(body.sides ? { sides: body.sides } : {}),
+    ...(body.color ? { color: body.color } : {}),
+    ...(body.media ? { media: body.media } : {}),
+    ...(pageRanges.length > 0 ? { pageRanges } : {}),
+    ...(body.orientation ? { orientation: body.orientation } : {}),
+    ...(body.numberUp !== undefined ? { numberUp: body.numberUp } : {}),
+    ...(body.quality ? { quality: body.quality } : {}),
+    ...(chosen.length > 0 ? { finishings: chosen } : {}),
+  };
+}
 
 export function printRoutes(deps: {
   drives: DriveConnector;
   sealer: TokenSealer;
   printing: PrintService;
+  printers: PrinterDirectory;
 }): Router {
   const router = Router();
 
-  /** submit: answers 202 at once; the job runs in the background. */
+  /** submit: checks the options against the printer, then answers 202 while the job runs. */
   router.post('/api/print', requireUser, async (req, res) => {
     const body = parseInput(printBody, req.body ?? {});
     const user = currentUser(req);
-    const pageRanges = body.pageRanges ? parsePageRanges(body.pageRanges) : undefined;
     const job = await deps.printing.submit({
       drive: driveFor(req, deps),
       fileId: body.fileId,
       printerId: body.printerId,
-      ticket: {
-        ...(body.copies ? { copies: body.copies } : {}),
-        ...(body.sides ? { sides: body.sides } : {}),
-        ...(body.color ? { color: body.color } : {}),
-        ...(body.media ? { media: body.media } : {}),
-        ...(pageRanges ? { pageRanges } : {}),
-      },
+      ticket: ticketFrom(body),
       ownerKey: user.key,
       userEmail: user.email,
     });
@@ -60,19 +80,35 @@ export function printRoutes(deps: {
   /** show: only for the session's own user. */
   router.get('/api/print/:jobId', requireUser, async (req, res) => {
     const { jobId } = parseInput(jobParams, req.params);
-    res.json(present(await deps.printing.status(jobId, currentUser(req).key)));
+    const job = await deps.printing.status(jobId, currentUser(req).key);
+    res.json(await present(job, deps.printers));
   });
 
-  /** cancel */
+  /** cancel; a job the printer already finished stays completed ("too late"). */
   router.post('/api/print/:jobId/cancel', requireUser, async (req, res) => {
     const { jobId } = parseInput(jobParams, req.params);
-    res.json(present(await deps.printing.cancel(jobId, currentUser(req).key)));
+    const job = await deps.printing.cancel(jobId, currentUser(req).key);
+    res.json(await present(job, deps.printers));
+  });
+
+  /** retry: the same file, printer and options as a new job. */
+  router.post('/api/print/:jobId/retry', requireUser, async (req, res) => {
+    const { jobId } = parseInput(jobParams, req.params);
+    const user = currentUser(req);
+    const job = await deps.printing.retry(jobId, {
+      drive: driveFor(req, deps),
+      ownerKey: user.key,
+      userEmail: user.email,
+    });
+    res.status(202).json({ jobId: job.jobId });
   });
 
   return router;
 }
 
-function present(job: Awaited<ReturnType<PrintService['status']>>) {
+export async function present(job: PrintJob, printers: PrinterDirectory) {
+  const printer = await printers.get(job.printerId).catch(() => null);
+  const { pageRanges, ...rest } = job.ticket;
   return {
     jobId: job.jobId,
     state: job.state,
@@ -80,5 +116,11 @@ function present(job: Awaited<ReturnType<PrintService['status']>>) {
     printerId: job.printerId,
     ippJobId: job.ippJobId,
     error: job.error,
+    step: job.step,
+    converts: job.converts,
+    pagesDone: job.pagesDone,
+    options: { ...rest, ...(pageRanges ? { pageRanges: formatPageRanges(pageRanges) } : {}) },
+    printerState: printer?.state ?? 'unreachable',
+    printerStateReasons: printer?.stateReasons ?? [],
   };
 }

@@ -1,35 +1,35 @@
 import { Router } from 'express';
-import type { PrinterConfig, PrinterState, PrintSystem } from '../../domain/ports.js';
+import { z } from 'zod';
+import type { PrinterDirectory, PrinterView } from '../../domain/printers.js';
+import { parseInput } from '../middleware/validate.js';
 import { requireUser } from '../session.js';
 
-export interface PrinterView {
-  id: string;
-  name: string;
-  state: PrinterState;
+const printerParams = z.object({ printerId: z.string().min(1).max(64) });
+
+/** The list entry: what a person needs to pick a printer. */
+export function presentPrinter(view: PrinterView) {
+  return { id: view.id, name: view.name, state: view.state, stateReasons: view.stateReasons };
 }
 
-/** Every configured printer with its state, asked in parallel (each probe has its own timeout). */
-export async function printerStates(
-  printers: readonly PrinterConfig[],
-  system: PrintSystem,
-): Promise<PrinterView[]> {
-  return Promise.all(
-    printers.map(async (p) => ({
-      id: p.id,
-      name: p.name,
-      state: await system.state(p).catch((): PrinterState => 'unreachable'),
-    })),
-  );
-}
-
-export function printerRoutes(deps: {
-  printers: readonly PrinterConfig[];
-  printSystem: PrintSystem;
-}): Router {
+export function printerRoutes(deps: { printers: PrinterDirectory }): Router {
   const router = Router();
-  /** list */
+
+  /** list: from the printers' cached descriptions; never waits on a slow printer once it has answered. */
   router.get('/api/printers', requireUser, async (_req, res) => {
-    res.json({ printers: await printerStates(deps.printers, deps.printSystem) });
+    res.json({ printers: (await deps.printers.list()).map(presentPrinter) });
   });
+
+  /** show: options and defaults as the printer advertises them (null while it has never answered). */
+  router.get('/api/printers/:printerId', requireUser, async (req, res) => {
+    const { printerId } = parseInput(printerParams, req.params);
+    const view = await deps.printers.get(printerId);
+    res.json({
+      ...presentPrinter(view),
+      capabilities: view.description?.capabilities ?? null,
+      defaults: view.description?.defaults ?? null,
+      scanner: null,
+    });
+  });
+
   return router;
 }

@@ -1,0 +1,130 @@
+// The one place the connector runs an external program (LibreOffice, Ghostscript).
+
+import { spawn } from 'node:child_process';
+import { ConversionFailedError, ConversionTimeoutError, ConverterMissingError } from '../domain/errors.js';
+
+export interface RunToolOptions {
+  /** Absolute path of the executable (found on the PATH by the caller). */
+  executable: string;
+  /** Arguments, passed as they are: there is no shell, so nothing in them is interpreted. */
+  args: readonly string[];
+  /** Working folder; a scratch folder of this run, never the app's own. */
+  cwd: string;
+  /** The whole environment of the child: nothing is inherited, so no secret of the app leaks into it. */
+  env: Readonly<Record<string, string>>;
+  /** The run is killed, with every process it started, after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** For messages: the tool's name and the package that brings it (e.g. LibreOffice, libreoffice-writer-nogui). */
+  tool: { name: string; install: string };
+  /** A person's words for a non-zero exit; the default says the file may be damaged. */
+  failureMessage?: string;
+}
+
+export interface ToolOutput {
+  /** The first 64 KiB of standard output. */
+  stdout: string;
+  /** The first 8 KiB of standard error, for the error's cause; never shown to a person. */
+  stderr: string;
+}
+
+const STDOUT_LIMIT = 64 * 1024;
+const STDERR_LIMIT = 8 * 1024;
+
+/**
+ * Runs a program with an argument array and no shell, in its own process group: LibreOffice forks
+ * (oosplash starts soffice.bin), so at the time limit, on abort and after the program exits, the whole
+ * group is sent SIGKILL and nothing it started outlives the run. Rejects with ConverterMissingError (415)
+ * when the program cannot be started, ConversionTimeoutError (502) at the limit, ConversionFailedError
+ * (502) on a non-zero exit or a signal, and the signal's reason on abort.
+ */
+export function runTool(options: RunToolOptions): Promise<ToolOutput> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<ToolOutput>((resolve, reject) => {
+    const child = spawn(options.executable, [...options.args], {
+      cwd: options.cwd,
+      env: { ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      shell: false,
+    });
+    const stdout = boundedSink(STDOUT_LIMIT);
+    const stderr = boundedSink(STDERR_LIMIT);
+    child.stdout.on('data', stdout.add);
+    child.stderr.on('data', stderr.add);
+
+    let ending: 'timeout' | 'abort' | null = null;
+    let spawnError: NodeJS.ErrnoException | null = null;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        // A negative pid names the process group the detached child leads.
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: the group has already ended.
+      }
+    };
+    const timer = setTimeout(() => {
+      ending ??= 'timeout';
+      killGroup();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      ending ??= 'abort';
+      killGroup();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      spawnError = err;
+    });
+    // The leader is gone; anything it forked that still runs (and holds our pipes open) goes with it.
+    child.on('exit', (code, exitSignal) => {
+      exit = { code, signal: exitSignal };
+      killGroup();
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      const output = { stdout: stdout.text(), stderr: stderr.text() };
+      if (spawnError) return reject(startFailure(spawnError, options.tool));
+      if (ending === 'abort') return reject(signal?.reason);
+      if (ending === 'timeout') return reject(new ConversionTimeoutError());
+      if (exit?.code === 0) return resolve(output);
+      const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code}`;
+      reject(
+        new ConversionFailedError(options.failureMessage, {
+          cause: new Error(`${options.tool.name} ${how}: ${output.stderr.trim()}`),
+        }),
+      );
+    });
+  });
+}
+
+function startFailure(err: NodeJS.ErrnoException, tool: RunToolOptions['tool']): Error {
+  if (err.code === 'ENOENT' || err.code === 'EACCES') {
+    return new ConverterMissingError(
+      `${tool.name} is not installed on the connector, so this file cannot be prepared for printing. ` +
+        `An administrator can install ${tool.install}.`,
+    );
+  }
+  return new ConversionFailedError(undefined, { cause: err });
+}
+
+/** Keeps the first `limit` bytes of a stream and counts the rest. */
+function boundedSink(limit: number): { add: (chunk: Buffer) => void; text: () => string } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let dropped = 0;
+  return {
+    add: (chunk) => {
+      const taken = Math.min(Math.max(limit - kept, 0), chunk.length);
+      if (taken > 0) chunks.push(chunk.subarray(0, taken));
+      kept += taken;
+      dropped += chunk.length - taken;
+    },
+    text: () => Buffer.concat(chunks).toString('utf8') + (dropped > 0 ? ` [${dropped} more bytes]` : ''),
+  };
+}
