@@ -239,7 +239,9 @@ describe.skipIf(!hasIppEvePrinter() || !hasIpptool())('print options and formats
     const document = await spooled(full, job.ippJobId);
     expect(document.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect((await PDFDocument.load(document)).getPageCount()).toBe(1);
-    expect((await ippJobAttributes(full.uri, job.ippJobId))['document-format-supplied']).toBe('application/pdf');
+    expect((await ippJobAttributes(full.uri, job.ippJobId))['document-format-supplied']).toBe(
+      'application/pdf',
+    );
     await tempDirEmpty();
   });
 
