@@ -17,6 +17,7 @@ import type {
   RasterFacts,
   Sides,
 } from '../domain/ports.js';
+import { normalisePageRanges } from '../domain/print-options.js';
 import {
   allStrings,
   firstBoolean,
@@ -340,7 +341,11 @@ export function ticketToJobAttributes(
   if (ticket.media) Object.assign(attributes, mediaAttribute(ticket.media, printer.facts));
   // Without page-ranges-supported the connector has already cut the pages; sending it would be refused.
   if (ticket.pageRanges && ticket.pageRanges.length > 0 && printer.capabilities.pageRanges) {
-    attributes['page-ranges'] = mergePageRanges(ticket.pageRanges);
+    // RFC 8011 section 5.2.7: ascending and not overlapping, or printers refuse the job.
+    attributes['page-ranges'] = normalisePageRanges(ticket.pageRanges).map(([lower, upper]) => ({
+      lower,
+      upper,
+    }));
   }
   if (ticket.numberUp !== undefined) attributes['number-up'] = ticket.numberUp;
   if (ticket.orientation) attributes['orientation-requested'] = ticket.orientation;
@@ -360,21 +365,6 @@ function mediaAttribute(id: string, facts: PrinterProtocolFacts): IppAttributesI
   const size = mediaSizeFromName(id);
   if (facts.mediaKeyword || !facts.mediaCol || !size) return { media: id };
   return { 'media-col': { 'media-size': { 'x-dimension': size.x, 'y-dimension': size.y } } };
-}
-
-/**
- * RFC 8011 section 5.2.7: ranges must be ascending and must not overlap, or printers refuse the job.
- * The domain hands over ranges already in order; merging here keeps the wire form right regardless.
- */
-function mergePageRanges(ranges: ReadonlyArray<readonly [number, number]>): IppRange[] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const merged: Array<{ lower: number; upper: number }> = [];
-  for (const [lower, upper] of sorted) {
-    const previous = merged[merged.length - 1];
-    if (previous && lower <= previous.upper + 1) previous.upper = Math.max(previous.upper, upper);
-    else merged.push({ lower, upper });
-  }
-  return merged;
 }
 
 const OPTION_OF_ATTRIBUTE: Readonly<Record<string, string>> = {

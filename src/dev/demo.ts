@@ -4,8 +4,8 @@ import { startStack } from './stack.js';
 
 /**
  * `npm run demo`: the whole connector on one machine with nothing else installed: a Google test
- * double with sample data, a printer (ippeveprinter when installed, otherwise an in-process IPP
- * printer) and the connector, all on loopback.
+ * double with sample data, two printers (a full office MFP and a raster-only IPP Everywhere printer;
+ * ippeveprinter when installed, otherwise in-process IPP printers) and the connector, all on loopback.
  */
 async function main(): Promise<void> {
   const dir = path.resolve(process.env.DEMO_DIR ?? path.join(os.tmpdir(), 'drive-connector-demo'));
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
       `  Open ${stack.url}/?printer=demo`,
       '',
       '  Sign in on the Google test double as alice@example.com (or admin@example.com for /admin).',
-      `  Printer: ${stack.printer.name}; printed documents land in ${stack.printedDir}`,
+      ...stack.printers.map(
+        (p) => `  Printer "${p.id}": ${p.name}, start page ${stack.url}/?printer=${encodeURIComponent(p.id)}`,
+      ),
+      `  Printed documents land in ${stack.printedDir} (the raster printer's in ${stack.printedDir}-raster)`,
       `  Temporary files (empty when no job runs): ${config.tempDir}`,
       `  Audit log: ${config.audit.logPath}`,
       `  Google test double: ${stack.google.baseUrl}`,

@@ -38,9 +38,16 @@ export function parsePageRanges(text: string): Array<[number, number]> {
       throw new BadInputError('Page ranges must start at 1 and go upwards, such as 2-4.', 'bad_page_ranges');
     ranges.push([from, to]);
   }
-  ranges.sort((a, b) => a[0] - b[0]);
+  return normalisePageRanges(ranges);
+}
+
+/** Ranges sorted and merged (overlapping or adjacent ones become one): the only form IPP accepts. */
+export function normalisePageRanges(
+  ranges: ReadonlyArray<readonly [number, number]>,
+): Array<[number, number]> {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const merged: Array<[number, number]> = [];
-  for (const [from, to] of ranges) {
+  for (const [from, to] of sorted) {
     const last = merged.at(-1);
     if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
     else merged.push([from, to]);
