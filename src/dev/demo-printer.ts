@@ -63,6 +63,9 @@ const RASTER: DemoModel = {
   },
 };
 
+/** The demo printers' virtual-printer capabilities, for tests that need them with other knobs. */
+export const DEMO_VIRTUAL_MODELS = { mfp: MFP.virtual, raster: RASTER.virtual } as const;
+
 export interface DemoPrinterOptions {
   spoolDir: string;
   preferVirtual?: boolean;

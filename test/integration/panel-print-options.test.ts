@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_VIRTUAL_MODELS } from '../../src/dev/demo-printer.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { type Stack, startStack } from '../../src/dev/stack.js';
 import { startVirtualPrinter, type VirtualPrinter } from '../../src/dev/virtual-printer.js';
@@ -51,22 +52,11 @@ describe.skipIf(!hasChromium())('print options and job page in a real browser', 
     const spoolDir = path.join(dir, 'printed');
     [full, raster, browser] = await Promise.all([
       // Jobs stay printing for a while, so the job page can be seen while the printer has a problem.
+      startVirtualPrinter({ ...DEMO_VIRTUAL_MODELS.mfp, spoolDir, name: 'Demo MFP', completeAfterMs: 2500 }),
       startVirtualPrinter({
-        spoolDir,
-        name: 'Demo MFP',
-        documentFormats: ['application/pdf', 'image/jpeg', 'image/png', 'image/pwg-raster'],
-        completeAfterMs: 2500,
-      }),
-      startVirtualPrinter({
+        ...DEMO_VIRTUAL_MODELS.raster,
         spoolDir: path.join(dir, 'printed-raster'),
         name: 'Demo Raster Printer',
-        documentFormats: ['image/pwg-raster', 'image/jpeg'],
-        duplex: false,
-        color: false,
-        media: ['iso_a4_210x297mm', 'na_letter_8.5x11in'],
-        pageRanges: false,
-        numberUp: [1],
-        finishings: [],
       }),
       launchBrowser(),
     ]);
