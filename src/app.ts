@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { AuditLog, Clock, DocumentConverter, DriveConnector, GoogleSignIn } from './domain/ports.js';
 import type { PrinterDirectory } from './domain/printers.js';
 import type { PrintService } from './domain/printing.js';
+import type { ScanJobService } from './domain/scan-jobs.js';
 import type { ScanService } from './domain/scanning.js';
 import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
 import type { TempFiles } from './domain/temp-files.js';
@@ -23,11 +24,13 @@ import { type AdminSources, adminRoutes } from './http/routes/admin.js';
 import { fileRoutes } from './http/routes/api-files.js';
 import { printRoutes } from './http/routes/api-print.js';
 import { printerRoutes } from './http/routes/api-printers.js';
+import { scanJobRoutes } from './http/routes/api-scan-jobs.js';
 import { scanRoutes } from './http/routes/api-scans.js';
 import { sessionRoutes } from './http/routes/api-session.js';
 import { authRoutes } from './http/routes/auth.js';
 import { pageRoutes } from './http/routes/pages.js';
 import { scanPageRoutes } from './http/routes/pages-scan.js';
+import { pullRoutes } from './http/routes/pull.js';
 import { cookieName, csrfProtection, requireSessionStore, sessionMiddleware } from './http/session.js';
 
 export interface AppDeps {
@@ -41,6 +44,7 @@ export interface AppDeps {
   /** For the print page: which files can be printed with the tools installed. */
   converter: DocumentConverter;
   scanning: ScanService;
+  scanJobs: ScanJobService;
   temp: TempFiles;
   audit: AuditLog;
   sessionStore: Store;
@@ -119,6 +123,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/auth/google', limits.signIn);
   app.use('/api', limits.api);
   app.use('/scan-upload', limits.uploads);
+  app.use('/pull', limits.pulls);
   app.use(express.json({ limit: '32kb' }));
   app.use(csrfProtection);
   app.use('/api', noStore);
@@ -138,7 +143,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(sessionRoutes());
-  app.use(printerRoutes({ printers: deps.printers }));
+  app.use(printerRoutes({ printers: deps.printers, scanJobs: deps.scanJobs }));
+  app.use(scanJobRoutes({ drives: deps.drives, sealer: deps.sealer, scanJobs: deps.scanJobs }));
   app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
   app.use(
     printRoutes({
@@ -148,6 +154,7 @@ export function createApp(deps: AppDeps): Express {
       printers: deps.printers,
     }),
   );
+  app.use(pullRoutes({ printing: deps.printing }));
   app.use(
     scanRoutes({
       drives: deps.drives,
@@ -164,6 +171,8 @@ export function createApp(deps: AppDeps): Express {
       sealer: deps.sealer,
       maxBytes: config.scan.maxBytes,
       ticketSeconds: config.scan.ticketSeconds,
+      scanJobs: deps.scanJobs,
+      printerNames: new Map(config.printers.map((p) => [p.id, p.name])),
     }),
   );
   app.use(adminRoutes({ sources: deps.admin, lifecycle: deps.lifecycle, userKey: config.audit.userKey }));

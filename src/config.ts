@@ -55,6 +55,8 @@ export interface Config {
     /** Largest accepted scan, in bytes. */
     maxBytes: number;
   };
+  /** How long a document prepared for pull delivery waits for its device (then it is deleted). */
+  pullSeconds: number;
   log: {
     /** pino level. */
     level: string;
@@ -130,6 +132,7 @@ const envSchema = z.object({
   ADMIN_EMAILS: z.string().default(''),
   SCAN_TICKET_SECONDS: intInRange(30, 86_400, 600),
   SCAN_MAX_MB: intInRange(1, 4096, 500),
+  PULL_SECONDS: intInRange(10, 86_400, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z.string().min(1).optional(),
@@ -223,6 +226,7 @@ export function loadConfig(
       .map((s) => s.trim().toLowerCase())
       .filter(Boolean),
     scan: { ticketSeconds: e.SCAN_TICKET_SECONDS, maxBytes: e.SCAN_MAX_MB * 1024 * 1024 },
+    pullSeconds: e.PULL_SECONDS,
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE ? path.resolve(e.LOG_FILE) : null },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     demo: options.demo ?? false,

@@ -3,18 +3,21 @@ import type { Logger } from 'pino';
 import { AuditLogFile } from './adapters/audit-log-file.js';
 import { scanEverything, scanTargets } from './adapters/credential-scanner.js';
 import { ToolDocumentConverter } from './adapters/document-converter.js';
+import { EsclScannerDevice } from './adapters/escl-scanner.js';
 import { GoogleDriveConnector } from './adapters/google-drive.js';
 import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
 import { IppPrintSystem } from './adapters/ipp-printer.js';
-import { InMemoryPrintJobStore } from './adapters/memory-job-store.js';
+import { InMemoryPrintJobStore, InMemoryScanJobStore } from './adapters/memory-job-store.js';
 import { InMemoryScanOutcomeStore } from './adapters/memory-outcome-store.js';
+import { InMemoryPulledDocumentStore } from './adapters/memory-pull-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
 import { PdfLibCombiner } from './adapters/pdf-combiner.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
-import { RedisPrintJobStore } from './adapters/redis-job-store.js';
+import { RedisPrintJobStore, RedisScanJobStore } from './adapters/redis-job-store.js';
 import { RedisScanOutcomeStore } from './adapters/redis-outcome-store.js';
+import { RedisPulledDocumentStore } from './adapters/redis-pull-store.js';
 import { RedisSessionIndex } from './adapters/redis-session-index.js';
 import { createRedisSessionStore } from './adapters/redis-session-store.js';
 import { RedisScanTicketStore } from './adapters/redis-ticket-store.js';
@@ -22,9 +25,18 @@ import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
-import type { Clock, DocumentConverter, DriveConnector, GoogleSignIn, PrintSystem } from './domain/ports.js';
+import type {
+  Clock,
+  DocumentConverter,
+  DriveConnector,
+  GoogleSignIn,
+  PrintSystem,
+  ScannerDevice,
+} from './domain/ports.js';
 import { PrinterDirectory } from './domain/printers.js';
 import { PrintService } from './domain/printing.js';
+import { PullDocuments } from './domain/pull-documents.js';
+import { ScanJobService } from './domain/scan-jobs.js';
 import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
 import { TempFiles } from './domain/temp-files.js';
@@ -44,6 +56,8 @@ export interface ServiceOverrides {
   clock?: Clock;
   printSystem?: PrintSystem;
   converter?: DocumentConverter;
+  /** The AirScan (eSCL) client; tests pass a fake. */
+  scannerDevice?: ScannerDevice;
   /** How often every printer is asked for its state and options. */
   printerRefreshMs?: number;
   signIn?: GoogleSignIn;
@@ -123,6 +137,19 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       return drives.forToken(sealer.open(data.token));
     },
   });
+  const scanJobs = new ScanJobService({
+    printerIds: config.printers.map((p) => p.id),
+    scanners: config.printers.flatMap((p) => (p.escl ? [{ id: p.id, name: p.name, escl: p.escl }] : [])),
+    device: overrides.scannerDevice ?? new EsclScannerDevice(),
+    jobs: redis ? new RedisScanJobStore(redis, { prefix }) : new InMemoryScanJobStore(),
+    temp,
+    audit,
+    clock,
+    combiner: new PdfLibCombiner(),
+    ...(overrides.retry ? { retry: overrides.retry } : {}),
+    onJobEnded: (job) =>
+      logger.info({ scanJobId: job.scanJobId, state: job.state, code: job.error?.code }, 'scan job ended'),
+  });
   const converter = overrides.converter ?? new ToolDocumentConverter();
   const printers = new PrinterDirectory({
     printers: config.printers,
@@ -140,6 +167,17 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     temp,
     audit,
     clock,
+    pulls: new PullDocuments({
+      store: redis
+        ? new RedisPulledDocumentStore(redis, { prefix, clock })
+        : new InMemoryPulledDocumentStore(),
+      temp,
+      audit,
+      clock,
+      secret: config.session.secret,
+      seconds: config.pullSeconds,
+      publicUrl: config.publicUrl,
+    }),
     ...(overrides.pollIntervalMs ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
     ...(overrides.jobTimeoutMs ? { jobTimeoutMs: overrides.jobTimeoutMs } : {}),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
@@ -180,6 +218,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       printing,
       converter,
       scanning,
+      scanJobs,
       temp,
       audit,
       sessionStore,
@@ -213,13 +252,16 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
         scanning
           .sweep()
           .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'ticket sweep failed'));
+        printing
+          .sweepPulled()
+          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'pull sweep failed'));
       }, overrides.reapIntervalMs ?? 5000);
       reaper.unref();
     },
     async close() {
       if (reaper) clearInterval(reaper);
       printers.stop();
-      await printing.abortAll();
+      await Promise.all([printing.abortAll(), scanJobs.abortAll()]);
     },
   };
 }

@@ -1,18 +1,33 @@
-import type { PrintJob, PrintJobStore } from '../domain/ports.js';
+import type { PrintJob, PrintJobStore, ScanJob, ScanJobStore } from '../domain/ports.js';
 
-/** Print jobs for a single instance; ended jobs are forgotten after a day. */
-export class InMemoryPrintJobStore implements PrintJobStore {
-  private readonly jobs = new Map<string, PrintJob>();
-  constructor(private readonly keepMs = 24 * 3600_000) {}
+/** Jobs for a single instance, by id; jobs untouched for `keepMs` (a day) are forgotten. */
+class InMemoryJobStore<T extends { updatedAt: number }> {
+  private readonly jobs = new Map<string, T>();
+  constructor(
+    private readonly idOf: (job: T) => string,
+    private readonly keepMs = 24 * 3600_000,
+  ) {}
 
-  async save(job: PrintJob): Promise<void> {
-    this.jobs.set(job.jobId, { ...job });
+  async save(job: T): Promise<void> {
+    this.jobs.set(this.idOf(job), { ...job });
     const cutoff = job.updatedAt - this.keepMs;
     for (const [id, j] of this.jobs) if (j.updatedAt < cutoff) this.jobs.delete(id);
   }
 
-  async get(jobId: string): Promise<PrintJob | null> {
-    const job = this.jobs.get(jobId);
+  async get(id: string): Promise<T | null> {
+    const job = this.jobs.get(id);
     return job ? { ...job } : null;
+  }
+}
+
+export class InMemoryPrintJobStore extends InMemoryJobStore<PrintJob> implements PrintJobStore {
+  constructor(keepMs?: number) {
+    super((job) => job.jobId, keepMs);
+  }
+}
+
+export class InMemoryScanJobStore extends InMemoryJobStore<ScanJob> implements ScanJobStore {
+  constructor(keepMs?: number) {
+    super((job) => job.scanJobId, keepMs);
   }
 }

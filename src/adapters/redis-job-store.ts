@@ -1,34 +1,48 @@
-import type { PrintJob, PrintJobStore } from '../domain/ports.js';
+import type { PrintJob, PrintJobStore, ScanJob, ScanJobStore } from '../domain/ports.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './redis-client.js';
 
-export interface RedisPrintJobStoreOptions {
+export interface RedisJobStoreOptions {
   /** Namespace of every key (default `dpc:`). */
   prefix?: string;
   /** How long a job is kept after its last change (default 24 h), as for the in-memory store. */
   keepSeconds?: number;
 }
 
-/** Print jobs visible to every instance; each job is one JSON key that expires a day after its last change. */
-export class RedisPrintJobStore implements PrintJobStore {
+/** Jobs visible to every instance; each job is one JSON key that expires a day after its last change. */
+class RedisJobStore<T> {
   private readonly prefix: string;
   private readonly keepSeconds: number;
 
   constructor(
     private readonly client: RedisClient,
-    options: RedisPrintJobStoreOptions = {},
+    kind: string,
+    private readonly idOf: (job: T) => string,
+    options: RedisJobStoreOptions = {},
   ) {
-    this.prefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}job:`;
+    this.prefix = `${options.prefix ?? DEFAULT_REDIS_PREFIX}${kind}:`;
     this.keepSeconds = options.keepSeconds ?? 24 * 3600;
   }
 
-  async save(job: PrintJob): Promise<void> {
-    await this.client.set(this.prefix + job.jobId, JSON.stringify(job), {
+  async save(job: T): Promise<void> {
+    await this.client.set(this.prefix + this.idOf(job), JSON.stringify(job), {
       expiration: { type: 'EX', value: this.keepSeconds },
     });
   }
 
-  async get(jobId: string): Promise<PrintJob | null> {
-    const raw = await this.client.get(this.prefix + jobId);
-    return raw ? (JSON.parse(raw) as PrintJob) : null;
+  async get(id: string): Promise<T | null> {
+    const raw = await this.client.get(this.prefix + id);
+    return raw ? (JSON.parse(raw) as T) : null;
+  }
+}
+
+export class RedisPrintJobStore extends RedisJobStore<PrintJob> implements PrintJobStore {
+  constructor(client: RedisClient, options: RedisJobStoreOptions = {}) {
+    super(client, 'job', (job) => job.jobId, options);
+  }
+}
+
+export class RedisScanJobStore extends RedisJobStore<ScanJob> implements ScanJobStore {
+  constructor(client: RedisClient, options: RedisJobStoreOptions = {}) {
+    super(client, 'scanjob', (job) => job.scanJobId, options);
   }
 }

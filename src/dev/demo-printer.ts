@@ -1,3 +1,4 @@
+import { type EsclScanner, startEsclScanner } from './escl-scanner.js';
 import { hasIppEvePrinter, type IppEvePrinterOptions, startIppEvePrinter } from './ippeveprinter.js';
 import { startVirtualPrinter, type VirtualPrinterOptions } from './virtual-printer.js';
 
@@ -62,6 +63,14 @@ const RASTER: DemoModel = {
     finishings: [],
   },
 };
+
+/**
+ * The demo MFP's scanner: an eSCL scanner double with a flatbed and a two-sided feeder holding three
+ * sheets, which it puts back after each job so the demo can scan again and again.
+ */
+export function startDemoScanner(): Promise<EsclScanner> {
+  return startEsclScanner({ name: 'Demo MFP Scanner', feederSheets: 3, refillFeeder: true });
+}
 
 /** The demo printers' virtual-printer capabilities, for tests that need them with other knobs. */
 export const DEMO_VIRTUAL_MODELS = { mfp: MFP.virtual, raster: RASTER.virtual } as const;

@@ -8,7 +8,13 @@ import { redisForConfig } from '../adapters/redis-client.js';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
-import { type DemoPrinter, type DemoPrinterEntry, startDemoPrinters } from './demo-printer.js';
+import {
+  type DemoPrinter,
+  type DemoPrinterEntry,
+  startDemoPrinters,
+  startDemoScanner,
+} from './demo-printer.js';
+import type { EsclScanner } from './escl-scanner.js';
 import { type GoogleDouble, startGoogleDouble } from './google-double/index.js';
 
 export interface StackOptions {
@@ -26,6 +32,8 @@ export interface StackOptions {
   /** Reuse an already running printer, as "demo"; the demo's own printers are then not started. */
   printer?: DemoPrinter;
   overrides?: ServiceOverrides;
+  /** The "demo" printer's scanner: true (the default) starts an eSCL scanner double, false none; or this one. */
+  scanner?: boolean | EsclScanner;
   /** More printers after the demo printers (e.g. one that is unreachable, for tests). */
   extraPrinters?: Array<{ id: string; name: string; uri: string }>;
   /** The OAuth client secret; instances sharing one Google double must share it. */
@@ -41,6 +49,8 @@ export interface Stack {
   google: GoogleDouble;
   /** The "demo" printer, the first of `printers`. */
   printer: DemoPrinter;
+  /** The "demo" printer's eSCL scanner (its `escl` in printers.json), or null without one. */
+  scanner: EsclScanner | null;
   /** The printers this stack put in printers.json before extraPrinters: demo and demo-raster, or the given one. */
   printers: DemoPrinterEntry[];
   services: Services;
@@ -76,12 +86,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         rasterSpoolDir: path.join(options.dir, 'printed-raster'),
         preferVirtual: options.preferVirtualPrinter,
       });
+  const ownScanner = options.scanner === undefined || options.scanner === true;
+  const scanner =
+    typeof options.scanner === 'object' ? options.scanner : ownScanner ? await startDemoScanner() : null;
   const printer = options.printer ?? printers[0]!;
   const printersFile = path.join(options.dir, 'printers.json');
   writeFileSync(
     printersFile,
     JSON.stringify(
-      [...printers.map(({ id, name, uri }) => ({ id, name, uri })), ...(options.extraPrinters ?? [])],
+      [
+        // The scanner belongs to the first printer, "demo" (the MFP).
+        ...printers.map(({ id, name, uri }, i) => ({
+          id,
+          name,
+          uri,
+          ...(i === 0 && scanner ? { escl: scanner.url } : {}),
+        })),
+        ...(options.extraPrinters ?? []),
+      ],
       null,
       2,
     ),
@@ -117,6 +139,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     google,
     printer,
     printers,
+    scanner,
     services,
     server,
     printedDir,
@@ -128,6 +151,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await services.close();
       await redis?.destroy();
       if (ownPrinters) for (const p of printers) await p.close();
+      if (ownScanner) await scanner?.close();
       if (ownGoogle) await google.close();
     },
   };

@@ -101,6 +101,40 @@ export function planDocument(
   };
 }
 
+/**
+ * A device that fetches the document from a link (pull delivery) and prints it with its own settings:
+ * it takes PDF only and cuts no pages, so everything becomes one PDF and chosen pages are cut here.
+ */
+const PDF_FETCHER: Printer = {
+  capabilities: {
+    copies: { min: 1, max: 1 },
+    sides: [],
+    color: [],
+    media: [],
+    pageRanges: false,
+    orientation: [],
+    numberUp: [],
+    quality: [],
+    finishings: [],
+    documentFormats: [PDF],
+  },
+  facts: {
+    mediaCol: false,
+    mediaKeyword: false,
+    validateJob: false,
+    raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
+  },
+};
+
+/** How to make `file` a PDF a device can fetch (pull delivery), with only the chosen pages. */
+export function planPullDocument(
+  file: { mimeType: string; name: string },
+  ticket: Pick<PrintTicket, 'pageRanges'>,
+  tools: ConversionTools,
+): DocumentPlan {
+  return planDocument(file, PDF_FETCHER, ticket, tools);
+}
+
 /** document-format-supported as a test; an empty list means the printer did not say, and PDF is assumed. */
 function takesFormat(printer: Printer): (format: string) => boolean {
   const formats = printer.capabilities.documentFormats;

@@ -319,12 +319,17 @@ export type PrintJobState =
   | 'downloading'
   | 'sending'
   | 'printing'
+  /** Pull delivery: the document waits for the device to fetch it from its documentUrl. */
+  | 'ready'
   | 'completed'
   | 'failed'
   | 'canceled';
 
 /** The finer step a job is at (or failed at): state stays the contract's coarse one. */
-export type PrintStep = 'download' | 'convert' | 'send' | 'print';
+export type PrintStep = 'download' | 'convert' | 'send' | 'print' | 'fetch';
+
+/** ipp: the connector sends the document with Print-Job; pull: the device fetches it from a link. */
+export type PrintDelivery = 'ipp' | 'pull';
 
 export interface PrintJob {
   jobId: string;
@@ -344,6 +349,8 @@ export interface PrintJob {
   converts: boolean;
   /** Impressions the printer reports done (job-impressions-completed), when it reports them. */
   pagesDone: number | null;
+  /** How the document reaches the printer; absent (jobs stored before pull existed) means ipp. */
+  delivery?: PrintDelivery;
   createdAt: number;
   updatedAt: number;
 }
@@ -353,6 +360,35 @@ export interface PrintJobStore {
   save(job: PrintJob): Promise<void>;
   /** A job by id, or null. */
   get(jobId: string): Promise<PrintJob | null>;
+}
+
+// ---- Pulled documents (prepared files a device fetches once from a capability URL) ----------
+
+export interface PulledDocument {
+  /** sha256 (hex) of the capability in the document URL; the capability itself is never stored. */
+  hash: string;
+  jobId: string;
+  /** The prepared PDF in TEMP_DIR; deleted when the document is fetched, withdrawn or expires. */
+  path: string;
+  /** Bytes, for Content-Length. */
+  size: number;
+  /** The account, for the audit record (hashed there). */
+  userEmail: string;
+  fileId: string;
+  expiresAt: number;
+}
+
+export interface PulledDocumentStore {
+  /** Stores a new document record. */
+  create(doc: PulledDocument): Promise<void>;
+  /** A record by hash, expired or not, or null (HEAD requests; nothing changes). */
+  get(hash: string): Promise<PulledDocument | null>;
+  /** Atomically removes and returns an unexpired record: only one caller ever gets it. */
+  take(hash: string, now: number): Promise<PulledDocument | null>;
+  /** Atomically removes and returns a record whatever its expiry (the job was canceled). */
+  remove(hash: string): Promise<PulledDocument | null>;
+  /** Removes and returns records that expired by `now`, so their files can be deleted. */
+  removeExpired(now: number): Promise<PulledDocument[]>;
 }
 
 // ---- Audit ---------------------------------------------------------------------------------
@@ -408,7 +444,8 @@ export interface ScanTicket {
 /** What became of a used ticket, for the panel that waits for it. Kept until the ticket expires. */
 export type ScanOutcome =
   | { state: 'uploaded'; fileId: string; name: string; duplicateName: boolean }
-  | { state: 'failed'; error: { code: string; message: string } };
+  | { state: 'failed'; error: { code: string; message: string } }
+  | { state: 'canceled' };
 
 export interface ScanTicketStore {
   /** Stores a new ticket; it disappears by itself after expiresAt. */
@@ -425,4 +462,101 @@ export interface ScanTicketStore {
   removeBySession(sid: string): Promise<ScanTicket[]>;
   /** Deletes and returns tickets that expired before `now`, so their pages can be deleted. */
   removeExpired(now: number): Promise<ScanTicket[]>;
+}
+
+// ---- Scanners (AirScan / eSCL) -------------------------------------------------------------
+
+export type ScanSource = 'flatbed' | 'feeder';
+export type ScanColorMode = 'color' | 'grayscale' | 'blackandwhite';
+
+/** A printer's scanner, from its PRINTERS entry. */
+export interface ScannerConfig {
+  /** The printer id the scanner belongs to. */
+  id: string;
+  name: string;
+  /** eSCL root, e.g. http://host:port/eSCL. */
+  escl: string;
+}
+
+/** What a scanner can do (eSCL ScannerCapabilities), each list only what it supports. */
+export interface ScannerCapabilities {
+  sources: ScanSource[];
+  /** The feeder scans both sides. */
+  duplex: boolean;
+  colorModes: ScanColorMode[];
+  /** Resolutions in dpi (the same both ways), ascending. */
+  resolutions: number[];
+  /** Document formats it returns, e.g. image/jpeg, application/pdf. */
+  formats: string[];
+}
+
+/** eSCL ScannerStatus, reduced. */
+export interface ScannerStatus {
+  state: 'idle' | 'processing' | 'testing' | 'stopped' | 'down';
+  /** The feeder's state keyword without its "Scanner" prefix (AdfLoaded, AdfEmpty, AdfJam...), or null. */
+  adf: string | null;
+}
+
+export interface ScanSettings {
+  source: ScanSource;
+  duplex: boolean;
+  colorMode: ScanColorMode;
+  resolution: number;
+  /** The format asked of the scanner (JPEG pages are embedded in the PDF as they are). */
+  format: string;
+}
+
+/**
+ * A scanner the connector pulls pages from. Failures are UpstreamErrors with codes scanner_unreachable,
+ * scanner_busy (retryable), scanner_jam, scanner_feeder_empty, scanner_timeout, scanner_failed.
+ */
+export interface ScannerDevice {
+  capabilities(scanner: ScannerConfig, signal?: AbortSignal): Promise<ScannerCapabilities>;
+  status(scanner: ScannerConfig, signal?: AbortSignal): Promise<ScannerStatus>;
+  /** POST ScanJobs; resolves with the job's URL (its Location). */
+  startJob(scanner: ScannerConfig, settings: ScanSettings, signal?: AbortSignal): Promise<string>;
+  /**
+   * GET {job}/NextDocument, written to `destination`; resolves with the page's MIME type, or null when
+   * the scanner says there are no more pages (404). A page that does not arrive within the page time
+   * limit is scanner_timeout.
+   */
+  nextPage(
+    scanner: ScannerConfig,
+    jobUrl: string,
+    destination: string,
+    signal?: AbortSignal,
+  ): Promise<string | null>;
+  /** DELETE the job at the scanner; ignores a job the scanner no longer knows. */
+  cancel(scanner: ScannerConfig, jobUrl: string): Promise<void>;
+}
+
+// ---- Scan jobs (pulled from a scanner; kept where every instance can see them) -------------
+
+export type ScanJobState = 'queued' | 'scanning' | 'uploading' | 'completed' | 'failed' | 'canceled';
+
+export interface ScanJob {
+  scanJobId: string;
+  /** Pseudonymous owner: the session's user key; only the owner may read or cancel the job. */
+  ownerKey: string;
+  printerId: string;
+  state: ScanJobState;
+  settings: ScanSettings;
+  /** Pages received from the scanner so far. */
+  pages: number;
+  folderId: string;
+  folderName: string;
+  /** The name asked for (cleaned); Drive's name once uploaded. */
+  name: string;
+  fileId: string | null;
+  duplicateName: boolean;
+  error: { code: string; message: string } | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScanJobStore {
+  /** Stores (creates or replaces) a job. */
+  save(job: ScanJob): Promise<void>;
+  /** A job by id, or null. */
+  get(scanJobId: string): Promise<ScanJob | null>;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DocumentPlan, type DocumentStep, planDocument } from './document-plan.js';
+import { type DocumentPlan, type DocumentStep, planDocument, planPullDocument } from './document-plan.js';
 import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
 import type {
   AuditLog,
@@ -7,6 +7,7 @@ import type {
   DocumentConverter,
   Drive,
   DriveItem,
+  PrintDelivery,
   PrinterConfig,
   PrinterDescription,
   PrintJob,
@@ -17,6 +18,7 @@ import type {
 } from './ports.js';
 import { checkTicket, refusedOptionsError } from './print-options.js';
 import type { PrinterDirectory } from './printers.js';
+import { checkPullTicket, type PullDocuments, type PulledBody } from './pull-documents.js';
 import { withRetry } from './retry.js';
 import type { TempFiles } from './temp-files.js';
 
@@ -28,6 +30,8 @@ export interface PrintServiceOptions {
   temp: TempFiles;
   audit: AuditLog;
   clock: Clock;
+  /** Documents prepared for pull delivery; without it, pull delivery is refused. */
+  pulls?: PullDocuments;
   /** How often the printer is asked about a job it accepted. */
   pollIntervalMs?: number;
   /** A job that has not ended after this long is canceled at the printer and failed. */
@@ -47,14 +51,22 @@ export interface PrintRequest {
   ownerKey: string;
   /** The account, for the audit log (hashed there) and the printer's requesting-user-name. */
   userEmail: string;
+  /** ipp (default): sent with Print-Job; pull: prepared as a PDF the device fetches from a link. */
+  delivery?: PrintDelivery;
 }
+
+/** A job as its owner sees it: with the pull link while the document waits to be fetched. */
+export type PrintJobView = PrintJob & { documentUrl?: string };
+
+/** Where the prepared document goes: to the printer over IPP, or into a pull link. */
+type Target = { kind: 'ipp'; description: PrinterDescription } | { kind: 'pull'; pulls: PullDocuments };
 
 const ENDED: ReadonlySet<PrintJobState> = new Set(['completed', 'failed', 'canceled']);
 
 /** Prints Drive files: download to a temporary file, Print-Job, follow the job, delete the file. */
 export class PrintService {
-  private readonly opts: Required<Omit<PrintServiceOptions, 'onJobEnded'>> &
-    Pick<PrintServiceOptions, 'onJobEnded'>;
+  private readonly opts: Required<Omit<PrintServiceOptions, 'onJobEnded' | 'pulls'>> &
+    Pick<PrintServiceOptions, 'onJobEnded' | 'pulls'>;
   private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
 
   constructor(options: PrintServiceOptions) {
@@ -77,6 +89,68 @@ export class PrintService {
     const file = await withRetry(() => request.drive.get(request.fileId), { clock, ...this.opts.retry });
     if (file.isFolder)
       throw new BadInputError('A folder cannot be printed. Open it and pick a file.', 'not_a_file');
+    const { plan, target } =
+      request.delivery === 'pull'
+        ? await this.planPull(file, request.ticket)
+        : await this.planIpp(printer, file, request);
+    const now = clock.now();
+    const job: PrintJob = {
+      jobId: randomUUID(),
+      ownerKey: request.ownerKey,
+      state: 'queued',
+      fileId: file.id,
+      fileName: file.name,
+      printerId: printer.id,
+      ippJobId: null,
+      error: null,
+      ticket: request.ticket,
+      step: null,
+      converts: plan.steps.length > 0,
+      pagesDone: null,
+      delivery: target.kind,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.opts.jobs.save(job);
+    await this.opts.audit.record({
+      event: 'print.submitted',
+      user: request.userEmail,
+      fileId: file.id,
+      detail: { jobId: job.jobId, printerId: printer.id, format: plan.documentFormat, delivery: target.kind },
+    });
+    const abort = new AbortController();
+    const promise = this.run(job, {
+      ...request,
+      printer,
+      target,
+      file,
+      plan,
+      signal: abort.signal,
+    }).finally(() => this.running.delete(job.jobId));
+    this.running.set(job.jobId, { promise, abort });
+    return job;
+  }
+
+  /** A PDF for the device to fetch: only pages can be chosen; the printer itself is not asked. */
+  private async planPull(
+    file: DriveItem,
+    ticket: PrintTicket,
+  ): Promise<{ plan: DocumentPlan; target: Target }> {
+    const pulls = this.opts.pulls;
+    if (!pulls) throw new BadInputError('Pull delivery is not available here.', 'delivery_unsupported');
+    checkPullTicket(ticket);
+    return {
+      plan: planPullDocument(file, ticket, await this.opts.converter.tools()),
+      target: { kind: 'pull', pulls },
+    };
+  }
+
+  /** A document in a format the printer lists, with options it accepts (Validate-Job where it can). */
+  private async planIpp(
+    printer: PrinterConfig,
+    file: DriveItem,
+    request: PrintRequest,
+  ): Promise<{ plan: DocumentPlan; target: Target }> {
     const description = await this.describe(printer);
     checkTicket(request.ticket, description.capabilities);
     const plan = planDocument(file, description, request.ticket, await this.opts.converter.tools());
@@ -93,41 +167,7 @@ export class PrintService {
         .catch((): string[] => []);
       if (refused.length > 0) throw refusedOptionsError(refused, description.capabilities);
     }
-    const now = clock.now();
-    const job: PrintJob = {
-      jobId: randomUUID(),
-      ownerKey: request.ownerKey,
-      state: 'queued',
-      fileId: file.id,
-      fileName: file.name,
-      printerId: printer.id,
-      ippJobId: null,
-      error: null,
-      ticket: request.ticket,
-      step: null,
-      converts: plan.steps.length > 0,
-      pagesDone: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.opts.jobs.save(job);
-    await this.opts.audit.record({
-      event: 'print.submitted',
-      user: request.userEmail,
-      fileId: file.id,
-      detail: { jobId: job.jobId, printerId: printer.id, format: plan.documentFormat },
-    });
-    const abort = new AbortController();
-    const promise = this.run(job, {
-      ...request,
-      printer,
-      description,
-      file,
-      plan,
-      signal: abort.signal,
-    }).finally(() => this.running.delete(job.jobId));
-    this.running.set(job.jobId, { promise, abort });
-    return job;
+    return { plan, target: { kind: 'ipp', description } };
   }
 
   /** Prints the same file on the same printer with the same options again, as a new job. */
@@ -135,12 +175,13 @@ export class PrintService {
     jobId: string,
     request: Omit<PrintRequest, 'fileId' | 'printerId' | 'ticket'>,
   ): Promise<PrintJob> {
-    const previous = await this.status(jobId, request.ownerKey);
+    const previous = await this.owned(jobId, request.ownerKey);
     return this.submit({
       ...request,
       fileId: previous.fileId,
       printerId: previous.printerId,
       ticket: previous.ticket,
+      delivery: previous.delivery ?? 'ipp',
     });
   }
 
@@ -157,26 +198,100 @@ export class PrintService {
     return description;
   }
 
-  /** A job, only for its owner (others get the same 404 as for an unknown id). */
-  async status(jobId: string, ownerKey: string): Promise<PrintJob> {
+  /** A job, only for its owner (others get the same 404 as for an unknown id); with its pull link when ready. */
+  async status(jobId: string, ownerKey: string): Promise<PrintJobView> {
+    const job = await this.owned(jobId, ownerKey);
+    if (job.state !== 'ready' || !this.opts.pulls) return job;
+    return { ...job, documentUrl: this.opts.pulls.documentUrl(job.jobId) };
+  }
+
+  /** The stored job, only for its owner; never carries the link, so it can be saved again. */
+  private async owned(jobId: string, ownerKey: string): Promise<PrintJob> {
     const job = await this.opts.jobs.get(jobId);
     if (!job || job.ownerKey !== ownerKey) throw new NotFoundError('No such print job.', 'job_not_found');
     return job;
   }
 
-  /** Cancels a job that has not ended: stops the download or send, and cancels it at the printer. */
-  async cancel(jobId: string, ownerKey: string): Promise<PrintJob> {
-    const job = await this.status(jobId, ownerKey);
+  /**
+   * Cancels a job that has not ended: stops the download or send, and cancels it at the printer; a
+   * document waiting to be fetched is withdrawn (its link stops working) and deleted.
+   */
+  async cancel(jobId: string, ownerKey: string): Promise<PrintJobView> {
+    const job = await this.owned(jobId, ownerKey);
     if (ENDED.has(job.state)) return job;
     const run = this.running.get(jobId);
     if (run) {
       run.abort.abort(new CanceledSignal());
       await run.promise;
-    } else {
+    }
+    const current = await this.owned(jobId, ownerKey);
+    if (current.state === 'ready') {
+      await this.opts.pulls?.withdraw(jobId);
+      await this.end(await this.update(current, { state: 'canceled' }));
+    } else if (!run) {
       // Started by another instance: record the wish; that instance's polling sees it.
       await this.update(job, { state: 'canceled' });
     }
     return this.status(jobId, ownerKey);
+  }
+
+  /** Whether a pull link would serve now, with the document's size and type (HEAD); uses nothing up. */
+  async peekPulled(capability: string): Promise<{ size: number; contentType: string }> {
+    if (!this.opts.pulls) throw new NotFoundError('There is nothing at this address.');
+    return this.opts.pulls.peek(capability);
+  }
+
+  /**
+   * A device fetches a pulled document: `send` streams it. The first request uses the link up; only a
+   * complete transfer completes the job ("fetched by the device"); an interrupted one fails it, so the
+   * person can print it again. Throws 404 for a link that is unknown, used or expired.
+   */
+  async fetchPulled(capability: string, send: (body: PulledBody) => Promise<void>): Promise<void> {
+    if (!this.opts.pulls) throw new NotFoundError('There is nothing at this address.');
+    const { doc, outcome } = await this.opts.pulls.deliver(capability, send);
+    const job = await this.opts.jobs.get(doc.jobId);
+    if (job) {
+      await this.end(
+        outcome === 'fetched'
+          ? await this.update(job, { state: 'completed', step: null })
+          : await this.update(job, {
+              state: 'failed',
+              step: 'fetch',
+              error:
+                outcome === 'interrupted'
+                  ? {
+                      code: 'pull_interrupted',
+                      message: 'The printer stopped fetching the document before the end. Print it again.',
+                    }
+                  : {
+                      code: 'pull_missing',
+                      message: 'The prepared document is no longer here. Print it again.',
+                    },
+            }),
+        doc.userEmail,
+      );
+    }
+    if (outcome === 'missing') throw new NotFoundError('There is nothing at this address.', 'pull_not_found');
+  }
+
+  /** Deletes prepared documents nobody fetched in time and fails their jobs; returns how many. */
+  async sweepPulled(): Promise<number> {
+    if (!this.opts.pulls) return 0;
+    const expired = await this.opts.pulls.sweep();
+    for (const doc of expired) {
+      const job = await this.opts.jobs.get(doc.jobId);
+      if (job?.state !== 'ready') continue;
+      const failed = await this.update(job, {
+        state: 'failed',
+        step: 'fetch',
+        error: {
+          code: 'pull_expired',
+          message: 'The printer did not fetch the document in time, so it was deleted. Print it again.',
+        },
+      });
+      await this.end(failed, doc.userEmail);
+    }
+    return expired.length;
   }
 
   /** Resolves when every running job has ended (tests, clean shutdown). */
@@ -194,7 +309,7 @@ export class PrintService {
     initial: PrintJob,
     ctx: PrintRequest & {
       printer: PrinterConfig;
-      description: PrinterDescription;
+      target: Target;
       file: DriveItem;
       plan: DocumentPlan;
       signal: AbortSignal;
@@ -206,7 +321,7 @@ export class PrintService {
     const signal = AbortSignal.any([ctx.signal, deadline]);
     const retry = { clock, ...this.opts.retry, signal };
     try {
-      const ippJobId = await temp.withScope(
+      const ippJobId: number | null = await temp.withScope(
         'print',
         async (next) => {
           job = await this.update(job, { state: 'downloading', step: 'download' });
@@ -221,6 +336,18 @@ export class PrintService {
             signal.throwIfAborted();
             document = output;
           }
+          const target = ctx.target;
+          if (target.kind === 'pull') {
+            // Ready before the link works, so a fast device's fetch is never overwritten by "ready".
+            job = await this.update(job, { state: 'ready', step: 'fetch' });
+            await target.pulls.publish({
+              prepared: document,
+              jobId: job.jobId,
+              userEmail: ctx.userEmail,
+              fileId: ctx.file.id,
+            });
+            return null;
+          }
           job = await this.update(job, { state: 'sending', step: 'send' });
           const submitted = await withRetry(
             () =>
@@ -230,7 +357,7 @@ export class PrintService {
                 jobName: ctx.file.name,
                 userName: ctx.userEmail,
                 ticket: ctx.plan.ticket,
-                printer: ctx.description,
+                printer: target.description,
                 signal,
               }),
             retry,
@@ -245,25 +372,34 @@ export class PrintService {
             detail: { jobId: job.jobId },
           }),
       );
-      job = await this.update(job, { state: 'printing', step: 'print', ippJobId });
-      job = await this.follow(job, ctx.printer, ippJobId, signal);
+      if (ippJobId !== null) {
+        job = await this.update(job, { state: 'printing', step: 'print', ippJobId });
+        job = await this.follow(job, ctx.printer, ippJobId, signal);
+      }
     } catch (err) {
       job = await this.fail(job, err, ctx.signal, deadline);
     }
-    this.opts.printers.touch(ctx.printer.id);
+    if (ctx.target.kind === 'ipp') this.opts.printers.touch(ctx.printer.id);
+    // A pulled document ends later: fetched, canceled or expired.
+    if (job.state !== 'ready') await this.end(job, ctx.userEmail);
+  }
+
+  /** Records how a job ended (audit) and tells the logs. */
+  private async end(job: PrintJob, userEmail?: string): Promise<void> {
+    const pull: Record<string, string> = job.delivery === 'pull' ? { delivery: 'pull' } : {};
     if (job.state === 'completed') {
-      await audit.record({
+      await this.opts.audit.record({
         event: 'print.completed',
-        user: ctx.userEmail,
+        user: userEmail,
         fileId: job.fileId,
-        detail: { jobId: job.jobId },
+        detail: { jobId: job.jobId, ...pull },
       });
     } else if (job.state === 'failed') {
-      await audit.record({
+      await this.opts.audit.record({
         event: 'print.failed',
-        user: ctx.userEmail,
+        user: userEmail,
         fileId: job.fileId,
-        detail: { jobId: job.jobId, code: job.error?.code ?? 'unknown', step: job.step ?? 'none' },
+        detail: { jobId: job.jobId, code: job.error?.code ?? 'unknown', step: job.step ?? 'none', ...pull },
       });
     }
     this.opts.onJobEnded?.(job);

@@ -63,3 +63,21 @@ export function cleanScanName(raw: string | undefined, type: ScanType, fallback:
   if (hasExt) name = name.slice(0, -hasExt.length).replace(/[.\s]+$/, '') || fallback;
   return `${name.slice(0, 200 - ext.length)}${ext}`;
 }
+
+/** What a device's HTTP filing form (`theOperation`) asks of a scan link. */
+export type FilingAction = 'put' | 'directory' | 'delete';
+
+const FILING_ACTIONS: Record<string, FilingAction> = {
+  putfile: 'put',
+  listdir: 'directory',
+  makedir: 'directory',
+  removedir: 'directory',
+  deletefile: 'delete',
+};
+
+/** The action for `theOperation`; none given is an upload (our own `file` form); null when unknown. */
+export function filingAction(operation: string | undefined): FilingAction | null {
+  const key = (operation ?? '').trim().toLowerCase();
+  if (key === '') return 'put';
+  return Object.hasOwn(FILING_ACTIONS, key) ? (FILING_ACTIONS[key] as FilingAction) : null;
+}

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
-import { AppError, BadInputError, NotFoundError, UnsupportedTypeError } from './errors.js';
+import { AppError, BadInputError, ForbiddenError, NotFoundError, UnsupportedTypeError } from './errors.js';
 import type { AuditLog, Clock, Drive, ScanOutcome, ScanTicket, ScanTicketStore } from './ports.js';
-import { cleanScanName, type ScanType, sniffScanType } from './scan-files.js';
+import { cleanScanName, filingAction, type ScanType, sniffScanType } from './scan-files.js';
 import type { TempFiles } from './temp-files.js';
 
 /** Combines page files (PDF, JPEG, PNG) into one PDF. */
@@ -50,6 +50,19 @@ export interface ScanResult {
   folderId: string;
   folderName: string;
   duplicateName: boolean;
+}
+
+/** An open ticket as its panel sees it: waiting for the first page, receiving pages, or saving. */
+export interface TicketProgress {
+  state: 'waiting' | 'receiving' | 'saving';
+  pages: number;
+  expiresAt: number;
+}
+
+/** The panel session asking about a ticket; only the session that created it may act on it. */
+export interface TicketOwner {
+  sid: string;
+  ownerKey: string;
 }
 
 const hashOf = (capability: string) => createHash('sha256').update(capability).digest('hex');
@@ -118,7 +131,34 @@ export class ScanService {
 
   /** Refuses early, before a body is read, a capability that cannot be used. */
   async checkTicket(capability: string): Promise<ScanTicket> {
-    const ticket = await this.o.tickets.get(hashOf(capability));
+    return this.usable(await this.o.tickets.get(hashOf(capability)));
+  }
+
+  /**
+   * A device's HTTP filing request on a scan link. Only PutFile (or our own `file` form) uses the
+   * ticket; directory operations succeed and change nothing, DeleteFile is refused. Whatever was
+   * received is deleted here unless it became the upload.
+   */
+  async fileWithTicket(
+    capability: string,
+    input: { operation: string | undefined; file: ReceivedFile | null },
+  ): Promise<{ fileId: string; name: string } | { pages: number } | { directory: true }> {
+    const action = filingAction(input.operation);
+    if (action === 'put' && input.file) return this.receiveWithTicket(capability, input.file);
+    if (input.file) await this.o.temp.remove(input.file.path);
+    if (action === null)
+      throw new BadInputError('Unknown operation. Use PutFile to send a scan.', 'unknown_operation');
+    if (action === 'delete')
+      throw new ForbiddenError('This scan link only receives documents.', 'operation_refused');
+    if (action === 'directory') {
+      await this.checkTicket(capability);
+      return { directory: true };
+    }
+    throw new BadInputError('No file was sent. Send it in a field named "file".', 'no_file');
+  }
+
+  /** The ticket if a device may still use it; otherwise the reason why not. */
+  private usable(ticket: ScanTicket | null): ScanTicket {
     if (!ticket)
       throw new NotFoundError(
         'This scan link is not valid. Start the scan again at the panel.',
@@ -169,34 +209,67 @@ export class ScanService {
     return this.complete(taken, [file]);
   }
 
-  /** Ends a 'many' ticket: combines the pages into one PDF and uploads it. */
+  /** Ends a 'many' ticket from the device: combines the pages into one PDF and uploads it. */
   async finish(capability: string): Promise<{ fileId: string; name: string }> {
-    await this.checkTicket(capability);
-    const taken = await this.o.tickets.take(hashOf(capability), this.o.clock.now());
+    return this.finishTicket(await this.checkTicket(capability));
+  }
+
+  /** Ends a 'many' ticket from the panel that created it. */
+  async finishFromPanel(ticketId: string, owner: TicketOwner): Promise<{ fileId: string; name: string }> {
+    return this.finishTicket(this.usable(await this.owned(ticketId, owner)));
+  }
+
+  /** The panel gives up on a ticket: its pages are deleted and the link dies (410 from then on). */
+  async cancelFromPanel(ticketId: string, owner: TicketOwner): Promise<void> {
+    const ticket = this.usable(await this.owned(ticketId, owner));
+    const taken = await this.o.tickets.take(ticket.hash, this.o.clock.now());
     if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
-    if (taken.pages !== 'many')
-      throw new BadInputError('This scan link takes one upload and no finish.', 'not_multipage');
-    if (taken.parts.length === 0) {
-      await this.o.tickets.remove(taken.hash);
-      throw new BadInputError('No pages were received for this scan.', 'no_pages');
+    try {
+      await this.discard(taken, 'scan_canceled');
+    } finally {
+      const ttl = Math.max(60_000, taken.expiresAt - this.o.clock.now());
+      await this.o.outcomes.set(taken.hash, { state: 'canceled' }, ttl);
     }
+  }
+
+  /** What became of a ticket, or how far it got, for its owner's panel. */
+  async outcome(ticketId: string, ownerKey: string): Promise<ScanOutcome | TicketProgress> {
+    const ticket = await this.o.tickets.get(ticketId);
+    if (ticket && ticket.ownerKey !== ownerKey) throw new NotFoundError('No such scan.', 'ticket_not_found');
+    const done = await this.o.outcomes.get(ticketId);
+    if (done) return done;
+    if (!ticket) throw new NotFoundError('No such scan.', 'ticket_not_found');
+    const pages = ticket.parts.length;
+    const state = ticket.state === 'used' ? 'saving' : pages > 0 ? 'receiving' : 'waiting';
+    return { state, pages, expiresAt: ticket.expiresAt };
+  }
+
+  /**
+   * A bad finish changes nothing: a single-document ticket or one without pages stays open. Only a
+   * finish that can succeed takes the ticket.
+   */
+  private async finishTicket(ticket: ScanTicket): Promise<{ fileId: string; name: string }> {
+    if (ticket.pages !== 'many')
+      throw new BadInputError(
+        'This scan link takes one upload and no finish. Send the document itself.',
+        'not_a_page_ticket',
+      );
+    if (ticket.parts.length === 0)
+      throw new BadInputError('No pages were received for this scan yet.', 'no_pages');
+    const taken = await this.o.tickets.take(ticket.hash, this.o.clock.now());
+    if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
     return this.complete(
       taken,
       taken.parts.map((path) => ({ path, size: 0 })),
     );
   }
 
-  /** What became of a ticket, for its owner's panel. */
-  async outcome(
-    ticketId: string,
-    ownerKey: string,
-  ): Promise<ScanOutcome | { state: 'waiting'; pages: number; expiresAt: number }> {
+  /** A ticket of this panel session; anyone else's is not found. */
+  private async owned(ticketId: string, owner: TicketOwner): Promise<ScanTicket> {
     const ticket = await this.o.tickets.get(ticketId);
-    if (ticket && ticket.ownerKey !== ownerKey) throw new NotFoundError('No such scan.', 'ticket_not_found');
-    const done = await this.o.outcomes.get(ticketId);
-    if (done) return done;
-    if (!ticket) throw new NotFoundError('No such scan.', 'ticket_not_found');
-    return { state: 'waiting', pages: ticket.parts.length, expiresAt: ticket.expiresAt };
+    if (!ticket || ticket.ownerKey !== owner.ownerKey || ticket.sid !== owner.sid)
+      throw new NotFoundError('No such scan.', 'ticket_not_found');
+    return ticket;
   }
 
   /** The session ended: its tickets die and their pages are deleted. */

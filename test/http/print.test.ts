@@ -313,7 +313,7 @@ describe('POST /api/print and GET /api/print/:jobId', () => {
       stateReasons: [],
       capabilities: fullPrinter().capabilities,
       defaults: fullPrinter().defaults,
-      scanner: null,
+      scanner: expect.objectContaining({ sources: ['flatbed', 'feeder'] }),
     });
     expect((await agent.get('/api/printers/nowhere')).status).toBe(404);
   });

@@ -260,7 +260,7 @@ describe('scans', () => {
         ).status,
       ).toBe(202);
       const waiting = await agent.get(`/api/scan-tickets/${ticket.body.ticketId}`);
-      expect(waiting.body).toMatchObject({ state: 'waiting', pages: 3 });
+      expect(waiting.body).toMatchObject({ state: 'receiving', pages: 3 });
       const done = await request(t.app).post(`${path}/finish`);
       expect(done.status).toBe(201);
       expect(done.body.name).toBe('Contract.pdf');

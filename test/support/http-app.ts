@@ -9,6 +9,7 @@ import type { RateLimitOptions } from '../../src/http/middleware/rate-limits.js'
 import { createServices, type Services } from '../../src/wiring.js';
 import { FakeDriveConnector } from '../fakes/fake-drive.js';
 import { FakePrintSystem } from '../fakes/fake-print-system.js';
+import { FakeScannerDevice } from '../fakes/fake-scanner.js';
 import { FakeSignIn } from '../fakes/fake-sign-in.js';
 import { InstantClock } from '../fakes/manual-clock.js';
 import { testEnv } from './test-env.js';
@@ -33,12 +34,14 @@ export async function httpApp(
   const signIn = new FakeSignIn();
   const drive = new FakeDriveConnector();
   const printer = new FakePrintSystem();
+  const scanner = new FakeScannerDevice();
   for (const id of options.unreachablePrinters ?? []) printer.descriptions.set(id, null);
   const services: Services = createServices(config, pino({ level: 'silent' }), {
     clock,
     signIn,
     drives: drive,
     printSystem: printer,
+    scannerDevice: scanner,
     pollIntervalMs: 1,
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
@@ -68,6 +71,7 @@ export async function httpApp(
     signIn,
     drive,
     printer,
+    scanner,
     services,
     dir,
     signInAs,

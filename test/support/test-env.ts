@@ -16,7 +16,12 @@ export function testEnv(options: { printers?: PrinterConfig[]; extra?: Record<st
     printersFile,
     JSON.stringify(
       options.printers ?? [
-        { id: 'floor2', name: 'Floor 2 MFP', uri: 'ipp://127.0.0.1:1/ipp/print' },
+        {
+          id: 'floor2',
+          name: 'Floor 2 MFP',
+          uri: 'ipp://127.0.0.1:1/ipp/print',
+          escl: 'http://127.0.0.1:1/eSCL',
+        },
         { id: 'lobby', name: 'Lobby printer', uri: 'ipp://127.0.0.1:2/ipp/print' },
       ],
     ),

@@ -5,6 +5,7 @@ import {
   type DocumentPlan,
   mediaSizePoints,
   planDocument,
+  planPullDocument,
   urfResolutions,
   urfSheetBack,
 } from '../../src/domain/document-plan.js';
@@ -496,5 +497,38 @@ describe('raster made for options the person left alone follows the printer defa
         expect(options.pageSize?.[1]).toBeCloseTo(value[1] as number, 1);
       } else expect(options[key as keyof typeof options]).toEqual(value);
     }
+  });
+});
+
+describe('planPullDocument: one PDF a device fetches, with only the chosen pages', () => {
+  // biome-ignore format: one case a line reads as a table
+  it.each<[string, { mimeType: string; name?: string }, PrintTicket, ConversionTools, 'download' | 'export', string[]]>([
+    // [what, file, ticket, tools, source, steps]
+    ['a PDF as it is', file('application/pdf'), {}, NO_TOOLS, 'download', []],
+    ['a PDF cut to the chosen pages', file('application/pdf'), RANGES, NO_TOOLS, 'download', ['select-pages']],
+    ['a Google Doc exported', file('application/vnd.google-apps.document'), {}, NO_TOOLS, 'export', []],
+    ['a Google Doc exported and cut', file('application/vnd.google-apps.document'), RANGES, NO_TOOLS, 'export', ['select-pages']],
+    ['a PNG made a PDF', file('image/png'), {}, NO_TOOLS, 'download', ['image-to-pdf']],
+    ['a JPEG made a PDF (never sent as JPEG)', file('image/jpeg'), {}, NO_TOOLS, 'download', ['image-to-pdf']],
+    ['a TIFF made a PDF and cut', file('image/tiff'), RANGES, NO_TOOLS, 'download', ['image-to-pdf', 'select-pages']],
+    ['plain text made a PDF', file('text/plain'), {}, NO_TOOLS, 'download', ['text-to-pdf']],
+    ['a DOCX with LibreOffice', file(DOCX), {}, NO_GS, 'download', ['office-to-pdf']],
+  ])('%s', (_what, source, ticket, tools, fetched, steps) => {
+    const plan = planPullDocument({ name: 'file', ...source }, ticket, tools);
+    expect(plan.documentFormat).toBe('application/pdf');
+    expect(plan.source).toBe(fetched);
+    expect(kinds(plan)).toEqual(steps);
+    // Nothing is left for a device to apply: pages are cut here.
+    expect(plan.ticket).toEqual({});
+    expect(plan.steps.some((s) => s.kind === 'rasterize')).toBe(false);
+  });
+
+  // biome-ignore format: one case a line reads as a table
+  it.each<[string, { mimeType: string; name?: string }, ConversionTools, number]>([
+    ['a zip file', file('application/zip'), ALL_TOOLS, 415],
+    ['a DOCX without LibreOffice', file(DOCX), NO_OFFICE, 415],
+    ['a PWG raster file (cannot become a PDF)', file('image/pwg-raster'), ALL_TOOLS, 415],
+  ])('refuses %s', (_what, source, tools, status) => {
+    expect(refusal(() => planPullDocument({ name: 'file', ...source }, {}, tools)).status).toBe(status);
   });
 });

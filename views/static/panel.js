@@ -210,7 +210,13 @@
     const show = (j) => {
       const ended = ENDED.includes(j.state);
       job.dataset.state = j.state;
-      status.textContent = texts.states?.[j.state] || j.state;
+      // Pull delivery: the device fetches the document; its texts come with the page.
+      const pulled = j.delivery === 'pull';
+      status.textContent =
+        (j.state === 'ready' && job.dataset.textReady) ||
+        (pulled && j.state === 'completed' && job.dataset.textFetched) ||
+        texts.states?.[j.state] ||
+        j.state;
       status.className = `status ${j.state}`;
       showSteps(j);
 
@@ -235,8 +241,12 @@
 
       const failed = j.state === 'failed';
       $('job-error').hidden = !failed;
-      $('job-failed-at').textContent = failed && j.step ? texts.failedAt[j.step] || '' : '';
+      const failedAt = j.step === 'fetch' ? job.dataset.textFailedFetch : texts.failedAt[j.step];
+      $('job-failed-at').textContent = failed && j.step ? failedAt || '' : '';
       $('job-error-text').textContent = j.error ? explain(j.error) : '';
+      // The link is shown only while it works (a capability: folded away in <details>).
+      $('job-pull').hidden = !j.documentUrl;
+      $('job-document-url').textContent = j.documentUrl || '';
       cancel.hidden = ended;
       retry.hidden = !failed;
       another.classList.toggle('primary', !failed);
@@ -362,34 +372,84 @@
       $('scan-status').textContent = fill(texts.uploading, { percent: 0 });
       xhr.send(data);
     });
-    $('scan-device').addEventListener('click', async () => {
+    $('scan-device').addEventListener('click', () => scanAtDevice({ $, fill, progress, done, failed }));
+  }
+
+  // Scan at the printer: a single-use ticket the device uploads pages to. The panel shows pages as
+  // they arrive and finishes or cancels the ticket itself; the link stays inside "details".
+  async function scanAtDevice({ $, fill, progress, done, failed }) {
+    const scanForm = document.getElementById('scan-form');
+    const texts = JSON.parse(document.getElementById('scan-device-texts').textContent);
+    let ticket;
+    try {
+      ticket = await call('POST', '/api/scan-tickets', {
+        folderId: scanForm.dataset.folderId,
+        name: scanForm.elements.name.value,
+        pages: 'many',
+      });
+    } catch (err) {
+      progress();
+      failed(err);
+      return;
+    }
+    progress();
+    $('scan-bar').hidden = true;
+    $('scan-ticket').hidden = false;
+    $('scan-url').textContent = ticket.uploadUrl;
+    const url = `/api/scan-tickets/${ticket.ticketId}`;
+    let ended = false;
+    const end = (show) => {
+      ended = true;
+      $('scan-ticket').hidden = true;
+      show();
+    };
+    const busy = (on) => {
+      $('scan-finish').disabled = on;
+      $('scan-cancel').disabled = on;
+    };
+    const show = (o) => {
+      if (ended) return;
+      if (o.state === 'uploaded') return end(() => done(o));
+      if (o.state === 'failed') return end(() => failed(o.error));
+      if (o.state === 'canceled') return end(canceled);
+      $('scan-pages').textContent = o.pages ? fill(texts.pages, { n: o.pages }) : texts.none;
+      $('scan-finish').disabled = !(o.pages > 0) || o.state === 'saving';
+    };
+    const canceled = () => {
+      $('scan-status').textContent = texts.canceled;
+      $('scan-again').hidden = false;
+    };
+    const poll = async () => {
+      if (ended) return;
       try {
-        const t = await call('POST', '/api/scan-tickets', {
-          folderId: scanForm.dataset.folderId,
-          name: scanForm.elements.name.value,
-          pages: 'many',
-        });
-        progress();
-        $('scan-bar').hidden = true;
-        $('scan-ticket').hidden = false;
-        $('scan-url').textContent = t.uploadUrl;
-        const poll = async () => {
-          try {
-            const o = await call('GET', `/api/scan-tickets/${t.ticketId}`, undefined, true);
-            if (o.state === 'uploaded') return done(o);
-            if (o.state === 'failed') return failed(o.error);
-            $('scan-pages').textContent = o.pages ? fill(texts.pages, { n: o.pages }) : '';
-          } catch (err) {
-            if (err.code === 'ticket_not_found') return failed({ code: 'ticket_expired' });
-          }
-          setTimeout(poll, 2000);
-        };
-        setTimeout(poll, 2000);
+        show(await call('GET', url, undefined, true));
       } catch (err) {
-        failed(err);
-        progress();
+        if (err.code === 'ticket_not_found') return end(() => failed({ code: 'ticket_expired' }));
+      }
+      if (!ended) setTimeout(poll, 1500);
+    };
+    $('scan-finish').addEventListener('click', async () => {
+      busy(true);
+      $('scan-status').textContent = texts.saving;
+      try {
+        const r = await call('POST', `${url}/finish`);
+        end(() => done(r));
+      } catch (err) {
+        $('scan-status').textContent = '';
+        if (err.code === 'no_pages') return busy(false);
+        end(() => failed(err));
       }
     });
+    $('scan-cancel').addEventListener('click', async () => {
+      busy(true);
+      try {
+        await call('POST', `${url}/cancel`);
+        end(canceled);
+      } catch (err) {
+        end(() => failed(err));
+      }
+    });
+    setTimeout(poll, 1500);
   }
 
   // Idle warning: 30 s before the server ends an idle session, offer to stay; then sign out.
@@ -428,6 +488,89 @@
     };
     timer = setTimeout(tick, 1000);
     void timer;
+  }
+
+  // Scan now: the connector pulls the pages from the printer's own scanner; the panel follows the job
+  // ("page N scanned"), can stop it, and says where the PDF was saved.
+  const scanNow = document.getElementById('scan-now');
+  if (scanNow) {
+    const $ = (id) => document.getElementById(id);
+    const texts = JSON.parse($('scan-now-texts').textContent);
+    const saved = JSON.parse($('scan-texts').textContent);
+    const fill = (text, values) =>
+      text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+    const form = $('scan-form');
+    const status = $('scan-status');
+    let jobId = null;
+    const finish = () => {
+      $('scan-now-actions').hidden = true;
+      $('scan-bar').hidden = true;
+      $('scan-again').hidden = false;
+    };
+    const show = (job) => {
+      if (job.state === 'queued') status.textContent = texts.waiting;
+      else if (job.state === 'scanning')
+        status.textContent = job.pages > 0 ? fill(texts.page, { n: job.pages }) : texts.starting;
+      else if (job.state === 'uploading') status.textContent = texts.saving;
+      else if (job.state === 'completed') {
+        status.textContent = fill(texts.page, { n: job.pages });
+        $('scan-done').textContent = fill(saved.done, { name: job.name, folder: job.folderName });
+        $('scan-done').hidden = false;
+        $('scan-dup').hidden = !job.duplicateName;
+      } else if (job.state === 'canceled') {
+        status.textContent = texts.canceled;
+      } else if (job.state === 'failed') {
+        status.textContent = '';
+        $('scan-error').textContent = explain(job.error);
+        $('scan-error').hidden = false;
+      }
+      const ended = ['completed', 'failed', 'canceled'].includes(job.state);
+      if (ended) finish();
+      return ended;
+    };
+    const poll = async () => {
+      try {
+        if (show(await call('GET', `/api/scan-jobs/${encodeURIComponent(jobId)}`, undefined, true))) return;
+      } catch {
+        // a short network hiccup should not stop the status
+      }
+      setTimeout(poll, 500);
+    };
+    $('scan-now-start').addEventListener('click', async () => {
+      const field = (name) => scanNow.querySelector(`[name="${name}"]`);
+      const body = {
+        printerId: scanNow.dataset.printerId,
+        folderId: form.dataset.folderId,
+        name: form.elements.name.value,
+        source: field('source').value,
+        colorMode: field('colorMode').value,
+        resolution: Number(field('resolution').value),
+      };
+      if (field('duplex')) body.duplex = field('duplex').value === 'true';
+      $('scan-now-start').disabled = true;
+      $('scan-setup').hidden = true;
+      $('scan-progress').hidden = false;
+      $('scan-bar').hidden = true;
+      $('scan-now-actions').hidden = false;
+      status.textContent = texts.starting;
+      try {
+        jobId = (await call('POST', '/api/scan-jobs', body)).scanJobId;
+        setTimeout(poll, 300);
+      } catch (err) {
+        show({ state: 'failed', error: err });
+      }
+    });
+    $('scan-now-cancel').addEventListener('click', async () => {
+      if (!jobId) return;
+      $('scan-now-cancel').disabled = true;
+      try {
+        show(await call('POST', `/api/scan-jobs/${encodeURIComponent(jobId)}/cancel`));
+      } catch (err) {
+        $('scan-error').textContent = explain(err);
+        $('scan-error').hidden = false;
+      }
+      $('scan-now-cancel').disabled = false;
+    });
   }
 })();
 // Admin: end a session (its token is revoked at Google).

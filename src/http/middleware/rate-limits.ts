@@ -7,7 +7,7 @@ export interface RateLimitOptions {
   signInPerMinute: number;
   /** API calls per signed-in person (or address) per minute. */
   apiPerMinute: number;
-  /** Device uploads per address per minute. */
+  /** Device uploads per address per minute; also device document fetches (pull links), counted apart. */
   uploadsPerMinute: number;
 }
 
@@ -39,10 +39,12 @@ export function rateLimits(options: RateLimitOptions): {
   signIn: RequestHandler;
   api: RequestHandler;
   uploads: RequestHandler;
+  pulls: RequestHandler;
 } {
   return {
     signIn: limiter(options.signInPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
     api: limiter(options.apiPerMinute, perPersonOrAddress),
     uploads: limiter(options.uploadsPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
+    pulls: limiter(options.uploadsPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
   };
 }

@@ -24,7 +24,12 @@ export function requestLog(logger: Logger): RequestHandler {
   };
 }
 
-/** The path with scan-ticket capabilities masked: a ticket URL grants an upload until it is used. */
+/**
+ * The path with capabilities masked: a scan ticket URL grants an upload, and a pull link a document,
+ * until it is used.
+ */
 export function loggablePath(path: string): string {
-  return path.replace(/^\/scan-upload\/[^/]+/, '/scan-upload/[ticket]');
+  return path
+    .replace(/^\/scan-upload\/[^/]+/, '/scan-upload/[ticket]')
+    .replace(/^\/pull\/[^/]+/, '/pull/[document]');
 }

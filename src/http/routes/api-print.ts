@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { DriveConnector, PrintJob, PrintTicket } from '../../domain/ports.js';
+import type { DriveConnector, PrintTicket } from '../../domain/ports.js';
 import { formatPageRanges, parsePageRanges } from '../../domain/print-options.js';
 import type { PrinterDirectory } from '../../domain/printers.js';
-import type { PrintService } from '../../domain/printing.js';
+import type { PrintJobView, PrintService } from '../../domain/printing.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { parseInput } from '../middleware/validate.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
@@ -32,6 +32,8 @@ const printBody = z.object({
   numberUp: z.coerce.number().int('numberUp must be a whole number').min(1).max(64).optional(),
   quality: z.enum(['draft', 'normal', 'high']).optional(),
   finishings: z.union([keyword, z.array(keyword).max(10)]).optional(),
+  // pull: the device fetches a PDF from a single-use link (documentUrl) instead of receiving Print-Job.
+  delivery: z.enum(['ipp', 'pull']).optional(),
 });
 
 const jobParams = z.object({ jobId: z.uuid('is not a job id') });
@@ -73,6 +75,7 @@ export function printRoutes(deps: {
       ticket: ticketFrom(body),
       ownerKey: user.key,
       userEmail: user.email,
+      delivery: body.delivery ?? 'ipp',
     });
     res.status(202).json({ jobId: job.jobId });
   });
@@ -106,7 +109,8 @@ export function printRoutes(deps: {
   return router;
 }
 
-export async function present(job: PrintJob, printers: PrinterDirectory) {
+/** A job for its owner; `documentUrl` (a capability) appears only while the document waits to be fetched. */
+export async function present(job: PrintJobView, printers: PrinterDirectory) {
   const printer = await printers.get(job.printerId).catch(() => null);
   const { pageRanges, ...rest } = job.ticket;
   return {
@@ -119,6 +123,8 @@ export async function present(job: PrintJob, printers: PrinterDirectory) {
     step: job.step,
     converts: job.converts,
     pagesDone: job.pagesDone,
+    delivery: job.delivery ?? 'ipp',
+    ...(job.documentUrl ? { documentUrl: job.documentUrl } : {}),
     options: { ...rest, ...(pageRanges ? { pageRanges: formatPageRanges(pageRanges) } : {}) },
     printerState: printer?.state ?? 'unreachable',
     printerStateReasons: printer?.stateReasons ?? [],

@@ -4,7 +4,7 @@ import type { DriveConnector } from '../../domain/ports.js';
 import type { ScanService } from '../../domain/scanning.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import type { TempFiles } from '../../domain/temp-files.js';
-import { removeUploadOnError, singleUpload } from '../middleware/upload.js';
+import { filingUpload, removeUploadOnError, singleUpload } from '../middleware/upload.js';
 import { parseInput } from '../middleware/validate.js';
 import { defaultScanName } from '../scan-names.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
@@ -34,10 +34,17 @@ const ticketBody = destination.extend({ pages: pagesField });
 /** 256-bit capability, base64url. */
 const capability = z.object({ capability: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a scan link') });
 const ticketId = z.object({ ticketId: z.string().regex(/^[0-9a-f]{64}$/, 'is not a scan id') });
+/** A device's HTTP filing form; destDir and destName are read and ignored (the panel chose both). */
+const filingForm = z.object({
+  theOperation: z.string().max(32, 'theOperation is too long').optional(),
+  destDir: z.string().max(1024, 'destDir is too long').optional(),
+  destName: z.string().max(1024, 'destName is too long').optional(),
+});
 
 export function scanRoutes(deps: ScanRouteDeps): Router {
   const router = Router();
   const upload = singleUpload({ temp: deps.temp, maxBytes: deps.maxBytes });
+  const filing = filingUpload({ temp: deps.temp, maxBytes: deps.maxBytes });
 
   /** create (panel): multipart `file`, `folderId`, optional `name`. */
   router.post('/api/scans', requireUser, upload, async (req, res) => {
@@ -81,13 +88,31 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
     });
   });
 
-  /** show ticket (panel): waiting, uploaded or failed. */
+  /** show ticket (panel): waiting, receiving (with pages), saving, uploaded, failed or canceled. */
   router.get('/api/scan-tickets/:ticketId', requireUser, async (req, res) => {
     const { ticketId: id } = parseInput(ticketId, req.params);
     res.json(await deps.scanning.outcome(id, currentUser(req).key));
   });
 
-  /** upload with ticket (device, no cookie): the document, or one page of a 'many' ticket. */
+  /** finish ticket (panel): the pages received so far become one PDF in Drive. */
+  router.post('/api/scan-tickets/:ticketId/finish', requireUser, async (req, res) => {
+    const { ticketId: id } = parseInput(ticketId, req.params);
+    const owner = { sid: req.sessionID, ownerKey: currentUser(req).key };
+    res.status(201).json(await deps.scanning.finishFromPanel(id, owner));
+  });
+
+  /** cancel ticket (panel): received pages are deleted and the link stops working. */
+  router.post('/api/scan-tickets/:ticketId/cancel', requireUser, async (req, res) => {
+    const { ticketId: id } = parseInput(ticketId, req.params);
+    await deps.scanning.cancelFromPanel(id, { sid: req.sessionID, ownerKey: currentUser(req).key });
+    res.json({ state: 'canceled' });
+  });
+
+  /**
+   * upload with ticket (device, no cookie): our `file` form, or a device's HTTP filing form
+   * (theOperation PutFile/ListDir/MakeDir/RemoveDir/DeleteFile). A directory operation answers a
+   * plain 200 "OK", which filing clients take as success, and leaves the ticket unused.
+   */
   router.post(
     '/scan-upload/:capability',
     async (req, _res, next) => {
@@ -96,14 +121,14 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
       await deps.scanning.checkTicket(cap);
       next();
     },
-    upload,
+    filing,
     async (req, res) => {
       const { capability: cap } = parseInput(capability, req.params);
-      const result = await deps.scanning.receiveWithTicket(cap, {
-        path: req.file?.path as string,
-        size: req.file?.size as number,
-      });
-      if ('pages' in result) res.status(202).json({ pages: result.pages });
+      const form = parseInput(filingForm, req.body ?? {});
+      const file = req.file ? { path: req.file.path, size: req.file.size } : null;
+      const result = await deps.scanning.fileWithTicket(cap, { operation: form.theOperation, file });
+      if ('directory' in result) res.status(200).type('text/plain').send('OK');
+      else if ('pages' in result) res.status(202).json({ pages: result.pages });
       else res.status(201).json(result);
     },
   );

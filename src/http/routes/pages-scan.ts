@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { DriveConnector } from '../../domain/ports.js';
+import type { ScanJobService } from '../../domain/scan-jobs.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
@@ -14,15 +15,26 @@ export function scanPageRoutes(deps: {
   sealer: TokenSealer;
   maxBytes: number;
   ticketSeconds: number;
+  scanJobs: ScanJobService;
+  printerNames: ReadonlyMap<string, string>;
 }): Router {
   const router = Router();
+
+  /** The panel's own printer's scanner, else the first printer's that has one; null when none answers. */
+  async function scannerFor(sessionPrinter: string | undefined) {
+    const printerId = deps.scanJobs.scannerOf(sessionPrinter ?? '')?.id ?? deps.scanJobs.firstScanner()?.id;
+    if (!printerId) return null;
+    const view = await deps.scanJobs.describe(printerId).catch(() => null);
+    return view && { printerId, printerName: deps.printerNames.get(printerId) ?? printerId, ...view };
+  }
+
   router.get('/scan', noStore, async (req, res) => {
     if (!signedInOrRedirect(req, res)) return;
     const query = parseInput(filesQuery.pick({ view: true, folderId: true, pageToken: true }), req.query);
     const view = query.view === 'shared' ? 'mydrive' : query.view;
     const folderId = query.folderId ?? (view === 'mydrive' ? 'root' : undefined);
     const drive = driveFor(req, deps);
-    const [page, folder] = await Promise.all([
+    const [page, folder, scanner] = await Promise.all([
       drive.list({
         view,
         ...(folderId ? { folderId } : {}),
@@ -30,6 +42,7 @@ export function scanPageRoutes(deps: {
         ...(query.pageToken ? { pageToken: query.pageToken } : {}),
       }),
       folderId ? drive.get(folderId) : Promise.resolve(null),
+      scannerFor(req.session.printerId),
     ]);
     const trail = updateTrail(
       req,
@@ -48,6 +61,7 @@ export function scanPageRoutes(deps: {
       defaultName: defaultScanName(res.locals.t, Date.now()),
       maxMb: Math.round(deps.maxBytes / 1024 / 1024),
       ticketMinutes: Math.round(deps.ticketSeconds / 60),
+      scanner,
     });
   });
   return router;

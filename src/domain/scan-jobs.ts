@@ -1,0 +1,337 @@
+// Scan now: the connector pulls the pages from the printer's own scanner (AirScan / eSCL), combines
+// them into one PDF and uploads it to the person's folder. One job at a time per scanner; the others
+// wait in line.
+
+import { randomUUID } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
+import type {
+  AuditLog,
+  Clock,
+  Drive,
+  ScanJob,
+  ScanJobState,
+  ScanJobStore,
+  ScannerCapabilities,
+  ScannerConfig,
+  ScannerDevice,
+  ScannerStatus,
+  ScanSettings,
+} from './ports.js';
+import { withRetry } from './retry.js';
+import { cleanScanName, sniffScanType } from './scan-files.js';
+import { defaultScanSettings, resolveScanSettings, type ScanRequestSettings } from './scan-settings.js';
+import type { PdfCombiner } from './scanning.js';
+import type { TempFiles } from './temp-files.js';
+
+export interface ScanJobServiceOptions {
+  /** Every configured printer's id (a printer without a scanner is 400, an unknown one 404). */
+  printerIds: readonly string[];
+  scanners: readonly ScannerConfig[];
+  device: ScannerDevice;
+  jobs: ScanJobStore;
+  temp: TempFiles;
+  audit: AuditLog;
+  clock: Clock;
+  combiner: PdfCombiner;
+  /** How long a scanner's capabilities are trusted. Default 5 minutes. */
+  capabilitiesMs?: number;
+  /** A job that has not ended after this long is canceled at the scanner and failed. Default 30 min. */
+  jobTimeoutMs?: number;
+  /** Tries while the scanner is busy, with exponential backoff. */
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Pages one scan may have. Default 500. */
+  maxPages?: number;
+  onJobEnded?: (job: ScanJob) => void;
+}
+
+export interface ScanJobRequest {
+  drive: Drive;
+  printerId: string;
+  folderId: string;
+  name?: string;
+  /** The name in the person's language when they gave none. */
+  fallbackName: string;
+  settings: ScanRequestSettings;
+  ownerKey: string;
+  userEmail: string;
+}
+
+/** A scanner as the scan page and GET /api/printers/:id show it. */
+export interface ScannerView {
+  capabilities: ScannerCapabilities;
+  status: ScannerStatus | null;
+  defaults: ScanSettings;
+}
+
+const ENDED: ReadonlySet<ScanJobState> = new Set(['completed', 'failed', 'canceled']);
+
+export class ScanJobService {
+  private readonly o: Required<Omit<ScanJobServiceOptions, 'onJobEnded'>> &
+    Pick<ScanJobServiceOptions, 'onJobEnded'>;
+  private readonly capabilityCache = new Map<string, { capabilities: ScannerCapabilities; until: number }>();
+  private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  /** The end of each scanner's line: a new job starts when the one before it has ended. */
+  private readonly lines = new Map<string, Promise<void>>();
+
+  constructor(options: ScanJobServiceOptions) {
+    this.o = {
+      capabilitiesMs: 5 * 60_000,
+      jobTimeoutMs: 30 * 60_000,
+      retry: { attempts: 6, baseDelayMs: 1000, maxDelayMs: 8000 },
+      maxPages: 500,
+      ...options,
+    };
+  }
+
+  /** The scanner of a printer, or null when it has none. */
+  scannerOf(printerId: string): ScannerConfig | null {
+    return this.o.scanners.find((s) => s.id === printerId) ?? null;
+  }
+
+  /** The first printer that has a scanner, or null. */
+  firstScanner(): ScannerConfig | null {
+    return this.o.scanners[0] ?? null;
+  }
+
+  /** What the printer's scanner offers now, or null when the printer has no scanner. */
+  async describe(printerId: string): Promise<ScannerView | null> {
+    const scanner = this.scannerOf(printerId);
+    if (!scanner) return null;
+    const [capabilities, status] = await Promise.all([
+      this.capabilities(scanner),
+      this.o.device.status(scanner).catch(() => null),
+    ]);
+    return { capabilities, status, defaults: defaultScanSettings(capabilities, status) };
+  }
+
+  /** Checks the request, records the job as queued and starts it when the scanner is free. */
+  async submit(request: ScanJobRequest): Promise<ScanJob> {
+    const scanner = this.scannerOf(request.printerId);
+    if (!this.o.printerIds.includes(request.printerId)) {
+      throw new NotFoundError('That printer is not known here. Pick one from the list.', 'printer_not_found');
+    }
+    if (!scanner) {
+      throw new BadInputError('This printer has no scanner the connector can use.', 'no_scanner');
+    }
+    const [capabilities, status, folder] = await Promise.all([
+      this.capabilities(scanner),
+      this.o.device.status(scanner).catch(() => null),
+      request.drive.get(request.folderId),
+    ]);
+    if (!folder.isFolder) throw new BadInputError('Choose a folder to save the scan in.', 'not_a_folder');
+    const settings = resolveScanSettings(request.settings, capabilities, status);
+    const now = this.o.clock.now();
+    const job: ScanJob = {
+      scanJobId: randomUUID(),
+      ownerKey: request.ownerKey,
+      printerId: scanner.id,
+      state: 'queued',
+      settings,
+      pages: 0,
+      folderId: folder.id,
+      folderName: request.folderId === 'root' ? 'My Drive' : folder.name,
+      name: cleanScanName(request.name, 'application/pdf', request.fallbackName),
+      fileId: null,
+      duplicateName: false,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.o.jobs.save(job);
+    const abort = new AbortController();
+    const before = this.lines.get(scanner.id) ?? Promise.resolve();
+    const promise = before
+      .then(() => this.run(job, scanner, request, abort.signal))
+      .catch(() => undefined)
+      .finally(() => this.running.delete(job.scanJobId));
+    this.lines.set(scanner.id, promise);
+    this.running.set(job.scanJobId, { promise, abort });
+    return job;
+  }
+
+  /** A job, only for its owner (others get the same 404 as for an unknown id). */
+  async status(scanJobId: string, ownerKey: string): Promise<ScanJob> {
+    const job = await this.o.jobs.get(scanJobId);
+    if (!job || job.ownerKey !== ownerKey) throw new NotFoundError('No such scan job.', 'scan_job_not_found');
+    return job;
+  }
+
+  /** Cancels a job that has not ended: the scanner's job is deleted and nothing is uploaded. */
+  async cancel(scanJobId: string, ownerKey: string): Promise<ScanJob> {
+    const job = await this.status(scanJobId, ownerKey);
+    if (ENDED.has(job.state)) return job;
+    const run = this.running.get(scanJobId);
+    if (run) {
+      run.abort.abort(new CanceledSignal());
+      await run.promise;
+    } else {
+      // Started by another instance: record the wish; that instance sees it between pages.
+      await this.update(job, { state: 'canceled' });
+    }
+    return this.status(scanJobId, ownerKey);
+  }
+
+  /** Resolves when every running job has ended (tests, clean shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+  }
+
+  /** Aborts every running job (shutdown); their temporary files are deleted on the way out. */
+  async abortAll(): Promise<void> {
+    for (const run of this.running.values()) run.abort.abort(new CanceledSignal());
+    await this.drain();
+  }
+
+  private async capabilities(scanner: ScannerConfig): Promise<ScannerCapabilities> {
+    const cached = this.capabilityCache.get(scanner.id);
+    const now = this.o.clock.now();
+    if (cached && cached.until > now) return cached.capabilities;
+    const capabilities = await this.o.device.capabilities(scanner);
+    this.capabilityCache.set(scanner.id, { capabilities, until: now + this.o.capabilitiesMs });
+    return capabilities;
+  }
+
+  private async run(
+    initial: ScanJob,
+    scanner: ScannerConfig,
+    request: ScanJobRequest,
+    cancel: AbortSignal,
+  ): Promise<void> {
+    let job = initial;
+    const { clock, device, temp, audit } = this.o;
+    const deadline = AbortSignal.timeout(this.o.jobTimeoutMs);
+    const signal = AbortSignal.any([cancel, deadline]);
+    let jobUrl: string | null = null;
+    try {
+      if ((await this.o.jobs.get(job.scanJobId))?.state === 'canceled') throw new CanceledSignal();
+      signal.throwIfAborted();
+      await temp.withScope(
+        'scan',
+        async (next) => {
+          job = await this.update(job, { state: 'scanning' });
+          const retry = { clock, ...this.o.retry, signal };
+          jobUrl = await withRetry(() => device.startJob(scanner, job.settings, signal), retry);
+          const pages: Array<{ path: string; type: NonNullable<ReturnType<typeof sniffScanType>> }> = [];
+          for (;;) {
+            const file = await next();
+            const type = await device.nextPage(scanner, jobUrl, file, signal);
+            if (type === null) break;
+            pages.push({ path: file, type: await this.pageType(file) });
+            job = await this.update(job, { pages: pages.length });
+            if ((await this.o.jobs.get(job.scanJobId))?.state === 'canceled') throw new CanceledSignal();
+            if (pages.length >= this.o.maxPages) break;
+          }
+          jobUrl = null; // the scanner ended the job itself
+          if (pages.length === 0) {
+            throw new UpstreamError(
+              'scanner_no_pages',
+              'The scanner sent no pages. Put the pages in the feeder or on the glass and try again.',
+            );
+          }
+          job = await this.update(job, { state: 'uploading' });
+          const pdf = await next();
+          await this.o.combiner.combine(pages, pdf);
+          signal.throwIfAborted();
+          const duplicateName = (await request.drive.countNamed(job.folderId, job.name)) > 0;
+          const uploaded = await request.drive.upload({
+            filePath: pdf,
+            name: job.name,
+            folderId: job.folderId,
+            mimeType: 'application/pdf',
+            size: (await stat(pdf)).size,
+            signal,
+          });
+          await audit.record({
+            event: 'scan.uploaded',
+            user: request.userEmail,
+            fileId: uploaded.id,
+            detail: { folderId: job.folderId, scanJobId: job.scanJobId, pages: pages.length },
+          });
+          job = await this.update(job, {
+            state: 'completed',
+            fileId: uploaded.id,
+            name: uploaded.name,
+            duplicateName,
+          });
+        },
+        () =>
+          void audit.record({
+            event: 'temp.deleted',
+            user: request.userEmail,
+            detail: { reason: 'scan', scanJobId: job.scanJobId },
+          }),
+      );
+    } catch (err) {
+      if (jobUrl) await device.cancel(scanner, jobUrl).catch(() => undefined);
+      job = await this.fail(job, err, cancel, deadline);
+      if (job.state === 'failed') {
+        await audit.record({
+          event: 'scan.failed',
+          user: request.userEmail,
+          detail: { scanJobId: job.scanJobId, code: job.error?.code ?? 'scan_failed' },
+        });
+      }
+    }
+    this.o.onJobEnded?.(job);
+  }
+
+  private async fail(
+    job: ScanJob,
+    err: unknown,
+    cancel: AbortSignal,
+    deadline: AbortSignal,
+  ): Promise<ScanJob> {
+    const stored = await this.o.jobs.get(job.scanJobId);
+    if (cancel.aborted || err instanceof CanceledSignal || stored?.state === 'canceled')
+      return this.update(job, { state: 'canceled' });
+    if (deadline.aborted) {
+      return this.update(job, {
+        state: 'failed',
+        error: { code: 'scan_timeout', message: 'The scan took too long and was stopped. Try again.' },
+      });
+    }
+    // Whatever was known about the scanner may be wrong now (it was swapped or reconfigured).
+    this.capabilityCache.delete(job.printerId);
+    const error =
+      err instanceof AppError
+        ? { code: err.code, message: err.message }
+        : { code: 'scan_failed', message: 'Something went wrong while scanning. Try again.' };
+    return this.update(job, { state: 'failed', error });
+  }
+
+  /** The page's type from its own bytes: what the scanner says is not trusted. */
+  private async pageType(file: string) {
+    const handle = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      await handle.read(head, 0, 16, 0);
+      const type = sniffScanType(head);
+      if (!type || type === 'image/tiff') {
+        throw new UpstreamError(
+          'scanner_failed',
+          'The scanner sent a page the connector cannot read. Try again.',
+        );
+      }
+      return type;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async update(job: ScanJob, changes: Partial<ScanJob>): Promise<ScanJob> {
+    const stored = await this.o.jobs.get(job.scanJobId);
+    // A cancel recorded by another instance wins over this instance's progress.
+    if (stored?.state === 'canceled' && changes.state !== 'canceled') throw new CanceledSignal();
+    const next = { ...job, ...changes, updatedAt: this.o.clock.now() };
+    await this.o.jobs.save(next);
+    return next;
+  }
+}
+
+/** Thrown into a job's work to stop it because the person canceled. */
+class CanceledSignal extends Error {
+  constructor() {
+    super('canceled');
+  }
+}

@@ -1,0 +1,55 @@
+import { pipeline } from 'node:stream/promises';
+import { type Response, Router } from 'express';
+import type { PrintService } from '../../domain/printing.js';
+import type { PulledBody } from '../../domain/pull-documents.js';
+
+/** Headers of a pulled document: never cached anywhere, since the link is a capability. */
+function documentHeaders(res: Response, body: { size: number; contentType: string }): void {
+  res.status(200).set({
+    'Content-Type': body.contentType,
+    'Content-Length': String(body.size),
+    'Cache-Control': 'no-store',
+    'Content-Disposition': 'inline; filename="document.pdf"',
+  });
+}
+
+/**
+ * A device fetches a document prepared for pull delivery, without a cookie: the unguessable link is the
+ * only credential. The first GET uses it up; only a complete transfer completes the job.
+ */
+export function pullRoutes(deps: { printing: PrintService }): Router {
+  const router = Router();
+
+  // A device reads no pages: its errors (404 for a used or expired link) answer in the contract's JSON.
+  router.use('/pull', (_req, res, next) => {
+    res.locals.render = undefined;
+    next();
+  });
+
+  /** HEAD: whether the link serves and how big the document is, without using it up. */
+  router.head('/pull/:capability', async (req, res) => {
+    documentHeaders(res, await deps.printing.peekPulled(req.params.capability));
+    res.end();
+  });
+
+  /** show: streams the document once; a transfer the device breaks off fails the job. */
+  router.get('/pull/:capability', async (req, res) => {
+    await deps.printing.fetchPulled(req.params.capability, async (body: PulledBody) => {
+      documentHeaders(res, body);
+      let sent = 0;
+      body.stream.on('data', (chunk: Buffer) => {
+        sent += chunk.length;
+      });
+      try {
+        await pipeline(body.stream, res);
+      } catch (err) {
+        // A device that closes the connection as soon as it has the last byte can beat the response's
+        // own 'finish': every byte was handed over, so the transfer is complete.
+        if (sent === body.size && res.writableEnded) return;
+        throw err;
+      }
+    });
+  });
+
+  return router;
+}
