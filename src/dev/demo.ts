@@ -32,6 +32,9 @@ async function main(): Promise<void> {
         (p) => `  Printer "${p.id}": ${p.name}, start page ${stack.url}/?printer=${encodeURIComponent(p.id)}`,
       ),
       `  Printed documents land in ${stack.printedDir} (the raster printer's in ${stack.printedDir}-raster)`,
+      ...(stack.scanner
+        ? [`  Scanner of "demo" (AirScan/eSCL double, 3 pages in the feeder): ${stack.scanner.url}`]
+        : []),
       `  Temporary files (empty when no job runs): ${config.tempDir}`,
       `  Audit log: ${config.audit.logPath}`,
       `  Google test double: ${stack.google.baseUrl}`,
