@@ -6,6 +6,7 @@ import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { PairingService } from './domain/pairing.js';
 import type { AuditLog, Clock, DocumentConverter, DriveConnector, GoogleSignIn } from './domain/ports.js';
 import type { PrinterDirectory } from './domain/printers.js';
 import type { PrintService } from './domain/printing.js';
@@ -16,10 +17,11 @@ import type { TempFiles } from './domain/temp-files.js';
 import { loadCatalogs } from './http/i18n.js';
 import { errorHandler, notFound } from './http/middleware/errors.js';
 import { noStore } from './http/middleware/no-store.js';
+import { panelPrinter } from './http/middleware/panel-printer.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, rateLimits } from './http/middleware/rate-limits.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { sessionLifetime } from './http/middleware/session-lifetime.js';
-import { renderer } from './http/render.js';
+import { headerPrinter, renderer } from './http/render.js';
 import { type AdminSources, adminRoutes } from './http/routes/admin.js';
 import { fileRoutes } from './http/routes/api-files.js';
 import { printRoutes } from './http/routes/api-print.js';
@@ -30,7 +32,9 @@ import { sessionRoutes } from './http/routes/api-session.js';
 import { authRoutes } from './http/routes/auth.js';
 import { pageRoutes } from './http/routes/pages.js';
 import { scanPageRoutes } from './http/routes/pages-scan.js';
+import { pairingRoutes } from './http/routes/pairing.js';
 import { pullRoutes } from './http/routes/pull.js';
+import { thumbnailRoutes } from './http/routes/thumbnails.js';
 import { cookieName, csrfProtection, requireSessionStore, sessionMiddleware } from './http/session.js';
 
 export interface AppDeps {
@@ -50,6 +54,8 @@ export interface AppDeps {
   sessionStore: Store;
   lifecycle: SessionLifecycle;
   sealer: TokenSealer;
+  /** Phone sign-in: pairings of a panel session with a phone. */
+  pairing: PairingService;
   /** Requests per minute before 429 (defaults in http/middleware/rate-limits.ts). */
   rateLimits?: RateLimitOptions;
   /** What the admin page reads. */
@@ -119,11 +125,20 @@ export function createApp(deps: AppDeps): Express {
       retentionDays: config.audit.retentionDays,
     }),
   );
+  app.use(
+    panelPrinter({
+      printerIds: config.printers.map((p) => p.id),
+      signOutAfterJobSeconds: config.session.signOutAfterJobSeconds,
+    }),
+  );
+  app.use(headerPrinter(deps.printers));
   const limits = rateLimits(deps.rateLimits ?? DEFAULT_RATE_LIMITS);
   app.use('/auth/google', limits.signIn);
   app.use('/api', limits.api);
   app.use('/scan-upload', limits.uploads);
   app.use('/pull', limits.pulls);
+  app.use('/pair', limits.pairing);
+  app.post('/api/pairing', limits.pairing);
   app.use(express.json({ limit: '32kb' }));
   app.use(csrfProtection);
   app.use('/api', noStore);
@@ -143,9 +158,18 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(sessionRoutes());
+  app.use(
+    pairingRoutes({
+      pairing: deps.pairing,
+      lifecycle: deps.lifecycle,
+      publicUrl: config.publicUrl,
+      printers: config.printers,
+    }),
+  );
   app.use(printerRoutes({ printers: deps.printers, scanJobs: deps.scanJobs }));
   app.use(scanJobRoutes({ drives: deps.drives, sealer: deps.sealer, scanJobs: deps.scanJobs }));
   app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
+  app.use(thumbnailRoutes({ drives: deps.drives, sealer: deps.sealer }));
   app.use(
     printRoutes({
       drives: deps.drives,

@@ -34,6 +34,8 @@ export interface Config {
     idleSeconds: number;
     /** Longest a session may last after sign-in. */
     maxSeconds: number;
+    /** After a print or scan ends, the panel signs out by itself after this long; 0 turns it off. */
+    signOutAfterJobSeconds: number;
   };
   /** Printers from the PRINTERS file. */
   printers: PrinterConfig[];
@@ -124,6 +126,7 @@ const envSchema = z.object({
     .optional(),
   SESSION_IDLE_SECONDS: intInRange(30, 86_400, 300),
   SESSION_MAX_SECONDS: intInRange(60, 7 * 86_400, 3600),
+  SIGN_OUT_AFTER_JOB_SECONDS: intInRange(0, 3600, 30),
   PRINTERS: required('path to the printers JSON file'),
   TEMP_DIR: required('a directory for temporary files'),
   AUDIT_LOG: required('path of the audit log'),
@@ -214,6 +217,7 @@ export function loadConfig(
       redisUrl: e.REDIS_URL ?? null,
       idleSeconds: e.SESSION_IDLE_SECONDS,
       maxSeconds: e.SESSION_MAX_SECONDS,
+      signOutAfterJobSeconds: e.SIGN_OUT_AFTER_JOB_SECONDS,
     },
     printers,
     tempDir: path.resolve(e.TEMP_DIR),

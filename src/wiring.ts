@@ -10,6 +10,7 @@ import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
 import { IppPrintSystem } from './adapters/ipp-printer.js';
 import { InMemoryPrintJobStore, InMemoryScanJobStore } from './adapters/memory-job-store.js';
 import { InMemoryScanOutcomeStore } from './adapters/memory-outcome-store.js';
+import { InMemoryPairingStore } from './adapters/memory-pairing-store.js';
 import { InMemoryPulledDocumentStore } from './adapters/memory-pull-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
@@ -17,6 +18,7 @@ import { PdfLibCombiner } from './adapters/pdf-combiner.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
 import { RedisPrintJobStore, RedisScanJobStore } from './adapters/redis-job-store.js';
 import { RedisScanOutcomeStore } from './adapters/redis-outcome-store.js';
+import { RedisPairingStore } from './adapters/redis-pairing-store.js';
 import { RedisPulledDocumentStore } from './adapters/redis-pull-store.js';
 import { RedisSessionIndex } from './adapters/redis-session-index.js';
 import { createRedisSessionStore } from './adapters/redis-session-store.js';
@@ -25,6 +27,7 @@ import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
+import { PairingService } from './domain/pairing.js';
 import type {
   Clock,
   DocumentConverter,
@@ -41,6 +44,7 @@ import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
 import { TempFiles } from './domain/temp-files.js';
 import type { RateLimitOptions } from './http/middleware/rate-limits.js';
+import { storePanelSessions } from './http/routes/pairing.js';
 
 export interface Services {
   deps: AppDeps;
@@ -185,6 +189,14 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       logger.info({ jobId: job.jobId, state: job.state, code: job.error?.code }, 'print job ended'),
   });
 
+  const pairing = new PairingService({
+    store: redis ? new RedisPairingStore(redis, { prefix, clock }) : new InMemoryPairingStore(),
+    panels: storePanelSessions(sessionStore, clock),
+    lifecycle,
+    audit,
+    clock,
+  });
+
   let reaper: NodeJS.Timeout | null = null;
   return {
     deps: {
@@ -224,6 +236,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       sessionStore,
       lifecycle,
       sealer,
+      pairing,
     },
     temp,
     audit,

@@ -12,6 +12,7 @@ import type {
   DriveUser,
   FilePage,
   ListFilesQuery,
+  Thumbnail,
   UploadedFile,
   UploadRequest,
 } from '../domain/ports.js';
@@ -31,6 +32,36 @@ export interface GoogleDriveOptions {
 }
 
 const FILE_FIELDS = 'id, name, mimeType, size, modifiedTime';
+/** get also asks for the thumbnail; list asks for parents (a search shows where each file lives). */
+const GET_FIELDS = `${FILE_FIELDS}, thumbnailLink`;
+const LIST_FIELDS = `${FILE_FIELDS}, parents`;
+
+/** Larger thumbnails are refused: the print page shows a small preview, nothing more. */
+export const THUMBNAIL_MAX_BYTES = 1024 * 1024;
+const THUMBNAIL_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+const ORDER_BY: Record<NonNullable<ListFilesQuery['orderBy']>, string> = {
+  name: 'folder,name_natural',
+  modified: 'folder,modifiedTime desc',
+};
+
+/**
+ * Whether a thumbnailLink may be fetched with the person's token: Google's own hosts, or the API
+ * root's origin (the test double). Anything else would receive the bearer token.
+ */
+export function isTrustedThumbnailUrl(link: string, apiRoot: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return false;
+  }
+  if (url.origin === new URL(apiRoot).origin) return true;
+  return (
+    url.protocol === 'https:' &&
+    (url.hostname.endsWith('.googleusercontent.com') || url.hostname.endsWith('.google.com'))
+  );
+}
 
 /** Builds a Drive per access token, on the real googleapis client. */
 export class GoogleDriveConnector implements DriveConnector {
@@ -59,12 +90,15 @@ function toItem(f: drive_v3.Schema$File): DriveItem {
     isFolder: isFolder(mimeType),
     size: f.size != null ? Number(f.size) : null,
     modifiedTime: f.modifiedTime ?? null,
+    ...(f.thumbnailLink !== undefined ? { thumbnailLink: f.thumbnailLink ?? null } : {}),
   };
 }
 
 class GoogleDrive implements Drive {
   private readonly auth: OAuth2Client;
   private readonly api: drive_v3.Drive;
+  /** Folder names by id: one Drive instance serves one request, so this is a per-request cache. */
+  private readonly folderNames = new Map<string, Promise<string | null>>();
 
   constructor(
     accessToken: string,
@@ -116,9 +150,13 @@ class GoogleDrive implements Drive {
       }
       const { data } = await this.api.files.list({
         ...buildListRequest(query),
-        fields: `nextPageToken, files(${FILE_FIELDS})`,
+        ...(query.orderBy ? { orderBy: ORDER_BY[query.orderBy] } : {}),
+        fields: `nextPageToken, files(${LIST_FIELDS})`,
       });
-      return { files: (data.files ?? []).map(toItem), nextPageToken: data.nextPageToken ?? null };
+      const listed = data.files ?? [];
+      const files = listed.map(toItem);
+      if (query.search) await this.addParentNames(files, listed);
+      return { files, nextPageToken: data.nextPageToken ?? null };
     } catch (err) {
       throw mapDriveError(err);
     }
@@ -126,10 +164,70 @@ class GoogleDrive implements Drive {
 
   async get(fileId: string): Promise<DriveItem> {
     try {
-      const { data } = await this.api.files.get({ fileId, fields: FILE_FIELDS, supportsAllDrives: true });
+      const { data } = await this.api.files.get({ fileId, fields: GET_FIELDS, supportsAllDrives: true });
       return toItem(data);
     } catch (err) {
       throw mapDriveError(err, fileId);
+    }
+  }
+
+  /** One files.get per unique parent of the page (Drive has no batch lookup by id in v3 REST). */
+  private async addParentNames(files: DriveItem[], listed: drive_v3.Schema$File[]): Promise<void> {
+    const parentOf = listed.map((f) => f.parents?.[0] ?? null);
+    for (const id of new Set(parentOf)) {
+      if (id && !this.folderNames.has(id)) this.folderNames.set(id, this.folderName(id));
+    }
+    await Promise.all(
+      files.map(async (file, i) => {
+        const id = parentOf[i];
+        file.parentName = id ? await (this.folderNames.get(id) ?? null) : null;
+      }),
+    );
+  }
+
+  /** A folder's name; null when it cannot be seen (a file shared without its folder). */
+  private async folderName(folderId: string): Promise<string | null> {
+    try {
+      const { data } = await this.api.files.get({
+        fileId: folderId,
+        fields: 'name',
+        supportsAllDrives: true,
+      });
+      return data.name ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async thumbnail(file: DriveItem): Promise<Thumbnail | null> {
+    const link = file.thumbnailLink;
+    if (!link || !isTrustedThumbnailUrl(link, this.options.apiRoot)) return null;
+    try {
+      const res = await this.auth.request<Readable>({
+        url: link,
+        responseType: 'stream',
+        timeout: this.options.timeoutMs,
+        retry: false,
+      });
+      const contentType = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+      if (!THUMBNAIL_TYPES.has(contentType)) {
+        res.data.destroy();
+        return null;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.data) {
+        size += (chunk as Buffer).length;
+        if (size > THUMBNAIL_MAX_BYTES) {
+          res.data.destroy();
+          return null;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return { bytes: Buffer.concat(chunks), contentType };
+    } catch {
+      // A missing thumbnail is not an error for the person: the page shows the type's icon.
+      return null;
     }
   }
 

@@ -49,6 +49,16 @@ export interface DriveItem {
   /** Bytes; null for folders and Google editor files, which have no stored size. */
   size: number | null;
   modifiedTime: string | null;
+  /** Drive's thumbnail URL (from get only); the connector fetches it, a browser never sees it. */
+  thumbnailLink?: string | null;
+  /** The parent folder's name, in search results (where a file lives); null when not visible. */
+  parentName?: string | null;
+}
+
+/** A thumbnail's bytes as Drive served them (an image type only). */
+export interface Thumbnail {
+  bytes: Buffer;
+  contentType: string;
 }
 
 export interface ListFilesQuery {
@@ -60,6 +70,8 @@ export interface ListFilesQuery {
   pageToken?: string;
   pageSize?: number;
   foldersOnly?: boolean;
+  /** Folders first, then by name (default) or newest first. */
+  orderBy?: 'name' | 'modified';
 }
 
 export interface FilePage {
@@ -106,6 +118,8 @@ export interface Drive {
   upload(request: UploadRequest): Promise<UploadedFile>;
   /** How many files in a folder already have this exact name (Drive allows duplicates). */
   countNamed(folderId: string, name: string): Promise<number>;
+  /** The file's thumbnail from its `thumbnailLink`, size-capped; null when there is none. */
+  thumbnail(file: DriveItem): Promise<Thumbnail | null>;
 }
 
 export interface DriveConnector {
@@ -402,7 +416,11 @@ export type AuditEventName =
   | 'print.failed'
   | 'scan.uploaded'
   | 'scan.failed'
-  | 'temp.deleted';
+  | 'temp.deleted'
+  | 'pairing.started'
+  | 'pairing.confirmed'
+  | 'pairing.refused'
+  | 'pairing.expired';
 
 export interface AuditEvent {
   event: AuditEventName;

@@ -112,6 +112,19 @@ export class SessionLifecycle {
     return true;
   }
 
+  /**
+   * Ends a session whose token has moved to another session (phone sign-in): claims its index entry
+   * and destroys its data WITHOUT revoking, since the session now holding the token revokes it at
+   * its own end. False when the entry was already claimed (the token may be revoked by then).
+   */
+  async release(sid: string): Promise<boolean> {
+    const entry = await this.o.index.claim(sid);
+    if (!entry) return false;
+    await this.o.destroySession(sid).catch((err) => this.o.onError?.(err, 'destroy'));
+    await this.o.onEnded?.(sid).catch((err) => this.o.onError?.(err, 'ended-hook'));
+    return true;
+  }
+
   /** Ends every session whose deadline passed; returns how many this call ended. */
   async reap(limit = 100): Promise<number> {
     const due = await this.o.index.due(this.o.clock.now(), limit);

@@ -1,7 +1,8 @@
 import { Eta } from 'eta';
 import type { Request, RequestHandler } from 'express';
+import type { PrinterDirectory } from '../domain/printers.js';
 import { type Catalog, fromAcceptLanguage, isLang, LANGUAGES, type Lang, translator } from './i18n.js';
-import { formatBytes, formatDate, typeKey } from './view-helpers.js';
+import { formatBytes, formatDate, iconKind, typeKey } from './view-helpers.js';
 
 export interface RenderOptions {
   viewsDir: string;
@@ -51,12 +52,33 @@ export function renderer(options: RenderOptions): RequestHandler {
         formatBytes: (n: number | null) => formatBytes(t, n),
         formatDate: (iso: string | null) => formatDate(lang, iso),
         typeKey,
+        iconKind,
+        headerPrinter: res.locals.headerPrinter ?? null,
         now: Date.now(),
         // Error texts by code, for messages the panel script shows; '<' escaped for a <script> block.
         errorTextsJson: errorTexts(catalog),
       });
       res.type('html').send(html);
     };
+    next();
+  };
+}
+
+/** Paths that answer JSON, bytes or redirects: the header's printer is not looked up for them. */
+const NO_PAGE = /^\/(api|static|thumbnails|pull|scan-upload|auth|healthz)(\/|$)/;
+
+/**
+ * Sets res.locals.headerPrinter for the header: the panel's printer (res.locals.panelPrinter, its id)
+ * as the printer directory last saw it; pages never wait on a printer that answered before.
+ */
+export function headerPrinter(printers: PrinterDirectory): RequestHandler {
+  return async (req, res, next) => {
+    const id: unknown = res.locals.panelPrinter ?? req.session?.printerId;
+    const known = typeof id === 'string' && printers.configs().some((p) => p.id === id);
+    if (req.method === 'GET' && known && !NO_PAGE.test(req.path)) {
+      const view = await printers.get(id).catch(() => null);
+      res.locals.headerPrinter = view ? { name: view.name, state: view.state } : null;
+    }
     next();
   };
 }

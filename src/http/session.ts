@@ -5,6 +5,7 @@ import { ForbiddenError, NotReadyError, NotSignedInError } from '../domain/error
 import type { Drive, DriveConnector } from '../domain/ports.js';
 import type { TokenSealer } from '../domain/sessions.js';
 import type { Lang } from './i18n.js';
+import { returnPath, startPage } from './panel-paths.js';
 
 export interface SignedInUser {
   email: string;
@@ -17,7 +18,15 @@ export interface SignedInUser {
 declare module 'express-session' {
   interface SessionData {
     /** A sign-in in progress: read before the session is regenerated at the callback. */
-    pendingAuth?: { state: string; verifier: string; startedAt: number; printerId?: string; lang?: Lang };
+    pendingAuth?: {
+      state: string;
+      verifier: string;
+      startedAt: number;
+      printerId?: string;
+      lang?: Lang;
+      /** One of the connector's own paths to land on after sign-in (panel-paths.ts returnPath). */
+      returnTo?: string;
+    };
     user?: SignedInUser;
     /** The Google access token, sealed (AES-256-GCM); never stored or sent in the clear. */
     token?: string;
@@ -132,11 +141,23 @@ export const csrfProtection: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * For signed-in pages: true when signed in; otherwise redirects to the start page (which says
- * when the session had just ended) and returns false.
+ * For signed-in pages: true when signed in; otherwise redirects to the start page of the panel's
+ * printer (which says when the session had just ended) and returns false. With `thenBack`, a
+ * signed-out visit goes through sign-in and comes back to this page.
  */
-export function signedInOrRedirect(req: Request, res: Response): boolean {
+export function signedInOrRedirect(
+  req: Request,
+  res: Response,
+  options: { thenBack?: boolean } = {},
+): boolean {
   if (req.session?.user) return true;
-  res.redirect(302, res.locals.sessionEnded ? '/?signin=expired' : '/');
+  const printerId = res.locals.panelPrinter as string | undefined;
+  const back = options.thenBack && !res.locals.sessionEnded ? returnPath(req.path) : undefined;
+  if (back) {
+    const q = new URLSearchParams({ next: back, ...(printerId ? { printer: printerId } : {}) });
+    res.redirect(302, `/auth/google?${q}`);
+    return false;
+  }
+  res.redirect(302, startPage({ printerId, ...(res.locals.sessionEnded ? { notice: 'expired' } : {}) }));
   return false;
 }

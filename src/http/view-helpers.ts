@@ -42,6 +42,28 @@ export function typeKey(mimeType: string): string {
   return 'type.other';
 }
 
+/** Which icon a file shows (views/static/icon-<kind>.svg); Office and text files look like their Google kin. */
+export type IconKind = 'pdf' | 'image' | 'doc' | 'sheet' | 'slides' | 'folder' | 'drive' | 'other';
+
+export function iconKind(mimeType: string, options: { sharedDrive?: boolean } = {}): IconKind {
+  if (options.sharedDrive) return 'drive';
+  const key = typeKey(mimeType);
+  const kinds: Record<string, IconKind> = {
+    'type.folder': 'folder',
+    'type.pdf': 'pdf',
+    'type.image': 'image',
+    'type.drawing': 'image',
+    'type.doc': 'doc',
+    'type.word': 'doc',
+    'type.text': 'doc',
+    'type.sheet': 'sheet',
+    'type.excel': 'sheet',
+    'type.slides': 'slides',
+    'type.powerpoint': 'slides',
+  };
+  return kinds[key] ?? 'other';
+}
+
 /** printer-state-reasons keywords (RFC 8011 section 5.4.12, PWG 5100.9) with a text of their own. */
 export const KNOWN_REASONS = [
   'media-empty',

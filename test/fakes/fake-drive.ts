@@ -9,6 +9,7 @@ import type {
   DriveUser,
   FilePage,
   ListFilesQuery,
+  Thumbnail,
   UploadedFile,
   UploadRequest,
 } from '../../src/domain/ports.js';
@@ -16,6 +17,8 @@ import type {
 interface FakeFile extends DriveItem {
   parent: string;
   content?: Buffer;
+  /** What thumbnail() answers for this file. */
+  thumbnail?: Thumbnail;
 }
 
 /** An in-memory Drive for HTTP tests: one user per token, a few files, failure switches. */
@@ -62,6 +65,7 @@ export class FakeDriveConnector implements DriveConnector {
       isFolder: f.isFolder,
       size: f.size,
       modifiedTime: f.modifiedTime,
+      ...(f.thumbnailLink !== undefined ? { thumbnailLink: f.thumbnailLink } : {}),
     });
     return {
       async whoAmI() {
@@ -126,6 +130,10 @@ export class FakeDriveConnector implements DriveConnector {
           bytes: content.length,
           mimeType: isGoogleEditorFile(f.mimeType) ? 'application/pdf' : f.mimeType,
         };
+      },
+      async thumbnail(file: DriveItem): Promise<Thumbnail | null> {
+        user();
+        return self.files.get(file.id)?.thumbnail ?? null;
       },
       async countNamed(folderId: string, name: string): Promise<number> {
         user();

@@ -77,4 +77,15 @@ describe('loadConfig', () => {
   ])('reads TRUST_PROXY=%j as %j', (value, expected) => {
     expect(loadConfig(make({ TRUST_PROXY: value })).trustProxy).toBe(expected);
   });
+
+  it('reads SIGN_OUT_AFTER_JOB_SECONDS: 30 by default, 0 turns it off, nonsense is a problem', () => {
+    expect(loadConfig(make()).session.signOutAfterJobSeconds).toBe(30);
+    expect(loadConfig(make({ SIGN_OUT_AFTER_JOB_SECONDS: '' })).session.signOutAfterJobSeconds).toBe(30);
+    expect(loadConfig(make({ SIGN_OUT_AFTER_JOB_SECONDS: '0' })).session.signOutAfterJobSeconds).toBe(0);
+    expect(loadConfig(make({ SIGN_OUT_AFTER_JOB_SECONDS: '3' })).session.signOutAfterJobSeconds).toBe(3);
+    for (const bad of ['-1', '2.5', 'soon', '3601'])
+      expect(() => loadConfig(make({ SIGN_OUT_AFTER_JOB_SECONDS: bad }))).toThrow(
+        /SIGN_OUT_AFTER_JOB_SECONDS/,
+      );
+  });
 });

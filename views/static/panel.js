@@ -1,11 +1,49 @@
 // The panel's only script: state-changing calls with the CSRF header, job status polling,
-// "show more" paging, and the idle sign-out warning. No third-party code, no storage.
+// "show more" paging, the idle sign-out warning and the sign-out after a job. No third-party code,
+// no storage.
 (() => {
   const body = document.body;
   const csrf = body.dataset.csrf || '';
   const errorTexts = JSON.parse(document.getElementById('error-texts')?.textContent || '{}');
 
   const explain = (err) => (err && errorTexts[err.code]) || errorTexts.internal || 'Error';
+
+  // The panel's own printer (data-printer): every sign-out returns to its start page, /?printer=ID.
+  const printer = body.dataset.printer || '';
+  const startUrl = (notice) => {
+    const q = new URLSearchParams({ signin: notice });
+    if (printer) q.set('printer', printer);
+    if (document.documentElement.lang) q.set('lang', document.documentElement.lang);
+    return `/?${q}`;
+  };
+  /** Only a path of this connector, and always with the panel's printer. */
+  const ownPath = (next, fallback) => {
+    const url = new URL(next || fallback, window.location.origin);
+    if (url.origin !== window.location.origin) return fallback;
+    if (printer && url.pathname === '/' && !url.searchParams.has('printer'))
+      url.searchParams.set('printer', printer);
+    return `${url.pathname}${url.search}`;
+  };
+  let leaving = false;
+  /** Signs out (the server revokes the token) and opens the start page the server names. */
+  async function signOut(notice) {
+    if (leaving) return;
+    leaving = true;
+    let next = null;
+    try {
+      const res = await fetch('/auth/signout', {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ reason: notice }),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+      next = (await res.json())?.next;
+    } catch {
+      // even if the call failed, leave the signed-in page
+    }
+    window.location.assign(ownPath(next, startUrl(notice)));
+  }
 
   async function call(method, url, data, background) {
     const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
@@ -25,7 +63,7 @@
       json = null;
     }
     if (res.status === 401) {
-      window.location.assign('/?signin=expired');
+      window.location.assign(startUrl('expired'));
       throw new Error('signed out');
     }
     if (!res.ok) {
@@ -41,13 +79,54 @@
   for (const b of document.querySelectorAll('[data-action="signout"]')) {
     b.addEventListener('click', async () => {
       b.disabled = true;
-      try {
-        await call('POST', '/auth/signout');
-      } catch {
-        // even if the call failed, leave the signed-in page
-      }
-      window.location.assign(b.dataset.done || '/');
+      await signOut('signedout');
     });
+  }
+
+  // After a print or a scan ends: "Sign out" / "Keep going", and a countdown to signing out by itself
+  // (SIGN_OUT_AFTER_JOB_SECONDS, 0 = off) so a shared screen forgets the person who walked away.
+  // "Keep going" stops only this countdown; the idle sign-out still applies.
+  const afterJobBar = document.getElementById('after-job');
+  const afterJobSeconds = Number(body.dataset.signOutAfterJob || 0);
+  let afterJobStarted = false;
+  function afterJob() {
+    if (afterJobStarted || !afterJobBar || !csrf || !(afterJobSeconds > 0)) return;
+    afterJobStarted = true;
+    const endsAt = Date.now() + afterJobSeconds * 1000;
+    let timer = null;
+    const text = document.createElement('span');
+    text.className = 'countdown';
+    text.id = 'after-job-countdown';
+    const out = document.createElement('button');
+    out.type = 'button';
+    out.className = 'button primary';
+    out.id = 'after-job-signout';
+    out.textContent = afterJobBar.dataset.signout;
+    out.addEventListener('click', () => {
+      clearTimeout(timer);
+      out.disabled = true;
+      signOut('signedout');
+    });
+    const keep = document.createElement('button');
+    keep.type = 'button';
+    keep.className = 'button';
+    keep.id = 'after-job-keep';
+    keep.textContent = afterJobBar.dataset.keep;
+    keep.addEventListener('click', () => {
+      clearTimeout(timer);
+      afterJobBar.hidden = true;
+      // A tap here is activity: the idle deadline moves on as for "Stay signed in".
+      call('GET', '/api/session').catch(() => undefined);
+    });
+    afterJobBar.replaceChildren(text, out, keep);
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
+      text.textContent = afterJobBar.dataset.text.replace('{seconds}', String(left));
+      if (left <= 0) return signOut('signedout');
+      timer = setTimeout(tick, 1000);
+    };
+    tick();
+    afterJobBar.hidden = false;
   }
 
   // Copies stepper, kept within the printer's own limits.
@@ -251,6 +330,7 @@
       retry.hidden = !failed;
       another.classList.toggle('primary', !failed);
       if (ended || j.state === 'printing') $('job-deleted').hidden = false;
+      if (ended) afterJob();
       return ended;
     };
 
@@ -265,6 +345,7 @@
       setTimeout(poll, 1000);
     };
     if (!ENDED.includes(job.dataset.state)) setTimeout(poll, 500);
+    else afterJob();
 
     cancel.addEventListener('click', async () => {
       cancel.disabled = true;
@@ -333,12 +414,14 @@
       $('scan-done').hidden = false;
       $('scan-dup').hidden = !r.duplicateName;
       $('scan-again').hidden = false;
+      afterJob();
     };
     const failed = (err) => {
       $('scan-bar').hidden = true;
       $('scan-error').textContent = explain(err);
       $('scan-error').hidden = false;
       $('scan-again').hidden = false;
+      afterJob();
     };
     $('scan-file').addEventListener('change', () => {
       const file = $('scan-file').files[0];
@@ -418,6 +501,7 @@
     const canceled = () => {
       $('scan-status').textContent = texts.canceled;
       $('scan-again').hidden = false;
+      afterJob();
     };
     const poll = async () => {
       if (ended) return;
@@ -473,9 +557,7 @@
     const tick = () => {
       const left = Math.round((deadline - Date.now()) / 1000);
       if (left <= 0) {
-        call('POST', '/auth/signout')
-          .catch(() => undefined)
-          .finally(() => window.location.assign('/?signin=expired'));
+        signOut('expired');
         return;
       }
       if (left <= 30) {
@@ -506,6 +588,7 @@
       $('scan-now-actions').hidden = true;
       $('scan-bar').hidden = true;
       $('scan-again').hidden = false;
+      afterJob();
     };
     const show = (job) => {
       if (job.state === 'queued') status.textContent = texts.waiting;
@@ -571,6 +654,99 @@
       }
       $('scan-now-cancel').disabled = false;
     });
+  }
+
+  // Phone sign-in, panel side: a QR code for this session, renewed when it expires or is refused;
+  // the page opens /browse as soon as the phone has confirmed.
+  const pair = document.getElementById('pair');
+  if (pair) {
+    const status = document.getElementById('pair-status');
+    let current = null;
+    let started = 0;
+    const get = async (method, url, data) => {
+      const res = await fetch(url, {
+        method,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-Background': '1' },
+        body: data === undefined ? undefined : JSON.stringify(data),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+      return { status: res.status, json: await res.json().catch(() => null) };
+    };
+    const start = async () => {
+      const { status: code, json } = await get('POST', '/api/pairing', { printer: pair.dataset.printer || undefined });
+      if (code !== 200 || !json) {
+        // Already signed in (another tab) or too many starts: look again in a while.
+        if (code === 403) window.location.assign('/browse');
+        else setTimeout(start, 10_000);
+        return;
+      }
+      current = json.id;
+      document.getElementById('pair-qr').innerHTML = json.svg;
+      document.getElementById('pair-code').textContent = json.code;
+      if (started++ > 0) status.textContent = pair.dataset.renewed || '';
+      pair.classList.remove('waiting');
+      pair.hidden = false;
+      setTimeout(poll, 1000);
+    };
+    const poll = async () => {
+      const id = current;
+      let next = 'wait';
+      try {
+        const { status: code, json } = await get('GET', `/api/pairing/${encodeURIComponent(id)}`);
+        if (code === 404 || json?.state === 'expired' || json?.state === 'refused') next = 'renew';
+        else if (json?.state === 'signed_in' || json?.state === 'confirmed') next = 'done';
+      } catch {
+        // a network hiccup: ask again
+      }
+      if (id !== current) return;
+      if (next === 'done') {
+        status.textContent = pair.dataset.signingIn || '';
+        window.location.assign('/browse');
+      } else if (next === 'renew') start();
+      else setTimeout(poll, 1000);
+    };
+    // Right after a sign-out the panel keeps no cookie at all: the next person asks for a code.
+    if (pair.dataset.auto === 'true') start();
+    else {
+      const show = document.getElementById('pair-show');
+      pair.classList.add('waiting');
+      pair.hidden = false;
+      show.hidden = false;
+      show.addEventListener('click', () => {
+        show.hidden = true;
+        start();
+      });
+    }
+  }
+
+  // Phone sign-in, phone side: Confirm sends the code shown; either way the phone keeps nothing.
+  const confirmForm = document.getElementById('pair-confirm');
+  if (confirmForm) {
+    const base = `/pair/${encodeURIComponent(confirmForm.dataset.capability)}`;
+    const send = async (action, data) => {
+      for (const b of confirmForm.querySelectorAll('button')) b.disabled = true;
+      let json = null;
+      try {
+        const res = await fetch(`${base}/${action}`, {
+          method: 'POST',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify(data),
+          credentials: 'same-origin',
+          cache: 'no-store',
+        });
+        json = await res.json().catch(() => null);
+      } catch {
+        json = null;
+      }
+      const refused = json?.error?.code?.replace(/^pairing_/, '') || 'unknown';
+      window.location.assign(json?.next || `/pair/refused?reason=${encodeURIComponent(refused)}`);
+    };
+    confirmForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      send('confirm', { code: confirmForm.elements.code.value });
+    });
+    document.getElementById('pair-no').addEventListener('click', () => send('decline', {}));
   }
 })();
 // Admin: end a session (its token is revoked at Google).

@@ -1,6 +1,7 @@
 // A stored file as Drive v3's File resource, seen by one user. Field masks are applied afterwards.
 
 import { createHash } from 'node:crypto';
+import { hasThumbnail, thumbnailUrl } from './drive-thumbnails.js';
 import { type FieldTree, parseFields, project } from './fields.js';
 import type { DriveStore } from './store.js';
 import { EDITOR_MIMES, FOLDER_MIME, type StoredFile } from './types.js';
@@ -46,7 +47,8 @@ export function fileResource(
     version: '1',
     webViewLink: `${baseUrl}/file/d/${encodeURIComponent(file.id)}/view`,
     iconLink: `${baseUrl}/icons/${encodeURIComponent(file.mimeType)}`,
-    hasThumbnail: false,
+    hasThumbnail: hasThumbnail(file),
+    thumbnailLink: hasThumbnail(file) ? thumbnailUrl(baseUrl, file.id) : undefined,
     createdTime: file.createdTime,
     modifiedTime: file.modifiedTime,
     modifiedByMe: owns,

@@ -4,6 +4,7 @@
 //   authorization  GET  {base}/o/oauth2/v2/auth        token     POST {base}/token
 //   revocation     POST {base}/revoke                  Drive     {base}/drive/v3/...
 //   uploads        {base}/upload/drive/v3/...          OpenID    {base}/oauth2/v3/certs, /oauth2/v3/userinfo
+//   thumbnails     GET  {base}/thumbnails/<id>          (the thumbnailLink of images and PDFs)
 
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -13,6 +14,7 @@ import { SAMPLE_USERS, seedSampleData } from '../sample-data.js';
 import type { DoubleContext } from './context.js';
 import { driveAboutRouter } from './drive-about.js';
 import { driveFilesRouter } from './drive-files.js';
+import { driveThumbnailsRouter } from './drive-thumbnails.js';
 import { driveUploadsRouter } from './drive-uploads.js';
 import { DriveError, errorMiddleware } from './errors.js';
 import { Faults } from './faults.js';
@@ -84,6 +86,7 @@ export async function startGoogleDouble(options: GoogleDoubleOptions): Promise<G
   app.use(tokenRouter(ctx));
   app.use(driveAboutRouter(ctx));
   app.use(driveFilesRouter(ctx));
+  app.use(driveThumbnailsRouter(ctx));
   app.use(driveUploadsRouter(ctx, sessions));
   app.use((_req, _res, next) => {
     next(new DriveError(404, { reason: 'notFound', message: 'Not Found' }));

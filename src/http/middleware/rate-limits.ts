@@ -9,6 +9,8 @@ export interface RateLimitOptions {
   apiPerMinute: number;
   /** Device uploads per address per minute; also device document fetches (pull links), counted apart. */
   uploadsPerMinute: number;
+  /** Phone sign-in starts and phone pairing pages per address per minute (default 30). */
+  pairingPerMinute?: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
@@ -40,11 +42,13 @@ export function rateLimits(options: RateLimitOptions): {
   api: RequestHandler;
   uploads: RequestHandler;
   pulls: RequestHandler;
+  pairing: RequestHandler;
 } {
   return {
     signIn: limiter(options.signInPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
     api: limiter(options.apiPerMinute, perPersonOrAddress),
     uploads: limiter(options.uploadsPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
     pulls: limiter(options.uploadsPerMinute, (req) => ipKeyGenerator(req.ip ?? '')),
+    pairing: limiter(options.pairingPerMinute ?? 30, (req) => ipKeyGenerator(req.ip ?? '')),
   };
 }

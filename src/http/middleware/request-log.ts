@@ -31,5 +31,6 @@ export function requestLog(logger: Logger): RequestHandler {
 export function loggablePath(path: string): string {
   return path
     .replace(/^\/scan-upload\/[^/]+/, '/scan-upload/[ticket]')
-    .replace(/^\/pull\/[^/]+/, '/pull/[document]');
+    .replace(/^\/pull\/[^/]+/, '/pull/[document]')
+    .replace(/^\/pair\/[A-Za-z0-9_-]{43}/, '/pair/[pairing]');
 }

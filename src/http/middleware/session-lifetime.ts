@@ -19,6 +19,8 @@ export function sessionLifetime(deps: { lifecycle: SessionLifecycle; clock: Cloc
     if (ended) {
       await deps.lifecycle.end(req.sessionID, ended, { sealedToken: s.token, userEmail: s.user.email });
       res.locals.sessionEnded = ended;
+      // The panel's printer outlives the session, so the start page it returns to is its own.
+      res.locals.endedPrinterId = s.printerId;
       await new Promise<void>((resolve) => s.regenerate(() => resolve()));
       next();
       return;

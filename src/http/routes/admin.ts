@@ -8,7 +8,7 @@ import type { AuditEventName } from '../../domain/ports.js';
 import type { SessionIndexEntry, SessionLifecycle } from '../../domain/sessions.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
-import { requireAdmin } from '../session.js';
+import { requireAdmin, signedInOrRedirect } from '../session.js';
 
 export interface AdminSources {
   /** Runs the credential scan over everything the service writes. */
@@ -34,6 +34,10 @@ export const AUDIT_EVENTS: AuditEventName[] = [
   'scan.uploaded',
   'scan.failed',
   'temp.deleted',
+  'pairing.started',
+  'pairing.confirmed',
+  'pairing.refused',
+  'pairing.expired',
 ];
 
 const day = z
@@ -97,10 +101,7 @@ export function adminRoutes(deps: {
   };
 
   const page = async (req: Request, res: Response) => {
-    if (!req.session?.user) {
-      res.redirect(302, '/');
-      return;
-    }
+    if (!signedInOrRedirect(req, res, { thenBack: true })) return;
     requireAdmin(req, res, () => undefined);
     res.locals.render('admin/index', { ...(await gather(req)), eventNames: AUDIT_EVENTS });
   };

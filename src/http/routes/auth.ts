@@ -4,6 +4,7 @@ import { pseudonymise } from '../../domain/audit.js';
 import type { AuditLog, Clock, DriveConnector, GoogleSignIn } from '../../domain/ports.js';
 import type { SessionLifecycle, TokenSealer } from '../../domain/sessions.js';
 import { isLang } from '../i18n.js';
+import { returnPath, startPage } from '../panel-paths.js';
 
 export interface AuthDeps {
   signIn: GoogleSignIn;
@@ -42,12 +43,14 @@ export function authRoutes(deps: AuthDeps): Router {
     const pkce = await deps.signIn.createPkce();
     const state = randomToken();
     const printerId = typeof req.query.printer === 'string' ? req.query.printer : undefined;
+    const returnTo = returnPath(req.query.next);
     req.session.pendingAuth = {
       state,
       verifier: pkce.verifier,
       startedAt: deps.clock.now(),
       ...(printerId && deps.printerIds.includes(printerId) ? { printerId } : {}),
       ...(isLang(req.query.lang) ? { lang: req.query.lang } : {}),
+      ...(returnTo ? { returnTo } : {}),
     };
     await save(req);
     res.set('Cache-Control', 'no-store');
@@ -63,11 +66,24 @@ export function authRoutes(deps: AuthDeps): Router {
     const fail = (reason: string) => {
       deps.onFailure(reason, req);
       delete req.session.pendingAuth;
-      res.redirect(302, '/?signin=failed');
+      res.redirect(302, startPage({ printerId: pending?.printerId, notice: 'failed' }));
     };
+    // The person (or their organisation) said no at Google: a page that says so, with a way back.
+    if (!code && typeof req.query.error === 'string') {
+      const refused = req.query.error === 'access_denied';
+      deps.onFailure(refused ? 'denied' : 'google_error', req);
+      delete req.session.pendingAuth;
+      res.status(403);
+      res.locals.render('error/index', {
+        status: 403,
+        code: refused ? 'signin_refused' : 'signin_rejected',
+        message: 'Google did not let you sign in.',
+      });
+      return;
+    }
     if (!pending || !state || !same(state, pending.state)) return fail('state_mismatch');
     if (deps.clock.now() - pending.startedAt > PENDING_MS) return fail('too_slow');
-    if (!code) return fail(typeof req.query.error === 'string' ? 'denied' : 'no_code');
+    if (!code) return fail('no_code');
 
     let granted: Awaited<ReturnType<GoogleSignIn['exchangeCode']>>;
     try {
@@ -118,11 +134,16 @@ export function authRoutes(deps: AuthDeps): Router {
       { start: true },
     );
     await deps.audit.record({ event: 'signin', user: email });
-    res.redirect(302, '/');
+    res.redirect(302, returnPath(pending.returnTo) ?? '/');
   });
 
-  /** signout: revoke at Google, destroy the session, clear the cookie and the panel's storage. */
+  /**
+   * signout: revoke at Google, destroy the session, clear the cookie and the panel's storage. The
+   * answer names the start page of the panel's own printer, which the panel opens next.
+   */
   router.post('/auth/signout', async (req, res) => {
+    const notice = req.body?.reason === 'expired' ? 'expired' : 'signedout';
+    const next = startPage({ printerId: res.locals.panelPrinter, notice, lang: res.locals.lang });
     if (req.session.user && req.session.token) {
       await deps.lifecycle.end(req.sessionID, 'signout', {
         sealedToken: req.session.token,
@@ -133,7 +154,7 @@ export function authRoutes(deps: AuthDeps): Router {
     res.clearCookie(res.locals.cookieName as string, { path: '/' });
     res.set('Clear-Site-Data', '"cache", "cookies", "storage"');
     res.set('Cache-Control', 'no-store');
-    res.json({ status: 'signed_out' });
+    res.json({ status: 'signed_out', next });
   });
 
   return router;

@@ -22,6 +22,8 @@ export const filesQuery = z.object({
     .enum(['true', 'false', '1', '0'])
     .transform((v) => v === 'true' || v === '1')
     .optional(),
+  /** Folders first either way; then by name, or newest first. */
+  sort: z.enum(['name', 'date']).optional(),
 });
 
 export type FilesQuery = z.infer<typeof filesQuery>;
@@ -34,5 +36,6 @@ export function toListQuery(q: FilesQuery) {
     ...(q.pageToken ? { pageToken: q.pageToken } : {}),
     ...(q.pageSize ? { pageSize: q.pageSize } : {}),
     ...(q.foldersOnly ? { foldersOnly: true } : {}),
+    ...(q.sort === 'date' ? { orderBy: 'modified' as const } : {}),
   };
 }

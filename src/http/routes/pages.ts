@@ -98,7 +98,7 @@ export function pageRoutes(deps: PageDeps): Router {
       res.redirect(302, '/browse');
       return;
     }
-    const printer = deps.printers.configs().find((p) => p.id === req.query.printer) ?? null;
+    const printer = deps.printers.configs().find((p) => p.id === res.locals.panelPrinter) ?? null;
     const notice = res.locals.sessionEnded ? 'expired' : (req.query.signin as string | undefined);
     render(res, 'signin/index', { printer, notice });
   });
@@ -119,6 +119,7 @@ export function pageRoutes(deps: PageDeps): Router {
       view: query.view,
       folderId: query.folderId ?? null,
       q: query.q ?? '',
+      sort: query.sort ?? 'name',
       files: page.files.map((f) => ({
         ...f,
         printable: f.isFolder || isPrintableType(f.mimeType, tools, f.name),
@@ -140,8 +141,11 @@ export function pageRoutes(deps: PageDeps): Router {
     ]);
     const printable = !file.isFolder && isPrintableType(file.mimeType, tools, file.name);
     const printers = printable ? views.map((v) => printerChoice(file, v, tools)) : [];
+    // The thumbnail's URL stays on the server: the page asks /thumbnails/:fileId for it.
+    const { thumbnailLink, ...shown } = file;
     render(res, 'print/confirm', {
-      file,
+      file: shown,
+      thumbnail: Boolean(thumbnailLink),
       printable,
       exported: isGoogleEditorFile(file.mimeType),
       printers,
