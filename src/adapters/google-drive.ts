@@ -98,7 +98,7 @@ class GoogleDrive implements Drive {
   private readonly auth: OAuth2Client;
   private readonly api: drive_v3.Drive;
   /** Folder names by id: one Drive instance serves one request, so this is a per-request cache. */
-  private readonly folderNames = new Map<string, Promise<string | null>>();
+  private readonly folderNames = new Map<string, Promise<{ name: string; myDriveRoot: boolean } | null>>();
 
   constructor(
     accessToken: string,
@@ -180,20 +180,26 @@ class GoogleDrive implements Drive {
     await Promise.all(
       files.map(async (file, i) => {
         const id = parentOf[i];
-        file.parentName = id ? await (this.folderNames.get(id) ?? null) : null;
+        const parent = id ? await (this.folderNames.get(id) ?? null) : null;
+        file.parentName = parent?.name ?? null;
+        if (parent?.myDriveRoot) file.parentIsMyDrive = true;
       }),
     );
   }
 
-  /** A folder's name; null when it cannot be seen (a file shared without its folder). */
-  private async folderName(folderId: string): Promise<string | null> {
+  /**
+   * A folder's name; null when it cannot be seen (a file shared without its folder). My Drive's own
+   * root has no parents and no drive: the page names it in the person's language, not Drive's English.
+   */
+  private async folderName(folderId: string): Promise<{ name: string; myDriveRoot: boolean } | null> {
     try {
       const { data } = await this.api.files.get({
         fileId: folderId,
-        fields: 'name',
+        fields: 'name,parents,driveId',
         supportsAllDrives: true,
       });
-      return data.name ?? null;
+      if (!data.name) return null;
+      return { name: data.name, myDriveRoot: !data.parents?.length && !data.driveId };
     } catch {
       return null;
     }

@@ -53,6 +53,8 @@ export interface DriveItem {
   thumbnailLink?: string | null;
   /** The parent folder's name, in search results (where a file lives); null when not visible. */
   parentName?: string | null;
+  /** The parent is the person's My Drive root (named in their language, not Drive's). */
+  parentIsMyDrive?: boolean;
 }
 
 /** A thumbnail's bytes as Drive served them (an image type only). */

@@ -206,7 +206,9 @@ export class ScanJobService {
     try {
       if ((await this.o.jobs.get(job.scanJobId))?.state === 'canceled') throw new CanceledSignal();
       signal.throwIfAborted();
-      await temp.withScope(
+      // The job says completed only after the scope has deleted every page: a panel that sees
+      // 'completed' may rely on nothing being left.
+      const done = await temp.withScope(
         'scan',
         async (next) => {
           job = await this.update(job, { state: 'scanning' });
@@ -248,12 +250,7 @@ export class ScanJobService {
             fileId: uploaded.id,
             detail: { folderId: job.folderId, scanJobId: job.scanJobId, pages: pages.length },
           });
-          job = await this.update(job, {
-            state: 'completed',
-            fileId: uploaded.id,
-            name: uploaded.name,
-            duplicateName,
-          });
+          return { fileId: uploaded.id, name: uploaded.name, duplicateName };
         },
         () =>
           void audit.record({
@@ -262,6 +259,7 @@ export class ScanJobService {
             detail: { reason: 'scan', scanJobId: job.scanJobId },
           }),
       );
+      job = await this.update(job, { state: 'completed', ...done });
     } catch (err) {
       if (jobUrl) await device.cancel(scanner, jobUrl).catch(() => undefined);
       job = await this.fail(job, err, cancel, deadline);

@@ -70,6 +70,8 @@ describe('phone sign-in (pairing)', () => {
       .send({ code })
       .expect(200);
     expect(confirmed.body.status).toBe('paired');
+    // The phone's session is gone when it loads the done page: its language travels in the link.
+    expect(confirmed.body.next).toMatch(/^\/pair\/done\?(at=[\w-]+&)?lang=(en|nl|sv)$/);
     expect(String(confirmed.headers['set-cookie'])).toMatch(/drive-connector=;.*Expires=Thu, 01 Jan 1970/);
 
     // The panel is signed in as the phone's account, with its own CSRF token and index entry.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { type Stack, startStack } from '../../src/dev/stack.js';
+import { JPEG } from '../fixtures/documents.js';
 import { seriousViolations, smallText, smallTouchTargets } from '../support/axe.js';
 import {
   hasChromium,
@@ -18,6 +20,30 @@ import {
 } from '../support/browser.js';
 
 const LANGS = ['en', 'nl', 'sv'] as const;
+type Lang = (typeof LANGS)[number];
+const LOCALES = { en: 'en-US', nl: 'nl-NL', sv: 'sv-SE' } as const;
+/** A panel (or phone) context, its page, and the URLs it requested since the last check began. */
+type Panel = { ctx: BrowserContext; page: Page; requests: string[] };
+
+const catalogs = Object.fromEntries(
+  LANGS.map((l) => [l, JSON.parse(readFileSync(path.resolve('views', 'locales', `${l}.json`), 'utf8'))]),
+) as Record<Lang, Record<string, string>>;
+/** A text of a language's catalog with its {placeholders} filled; a missing key fails the test. */
+const text = (lang: Lang, key: string, values: Record<string, string | number> = {}): string => {
+  const found = catalogs[lang][key];
+  if (found === undefined) throw new Error(`no text ${key} in the ${lang} catalog`);
+  return found.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+};
+
+/** A page as a device's HTTP filing form sends it to an open upload ticket (no cookie). */
+async function sendPage(uploadUrl: string, bytes: Buffer, name: string): Promise<number> {
+  const form = new FormData();
+  form.set('theOperation', 'PutFile');
+  form.set('destDir', '/');
+  form.set('destName', name);
+  form.set('sendfile', new Blob([new Uint8Array(bytes)]), name);
+  return (await fetch(uploadUrl, { method: 'POST', body: form })).status;
+}
 const LANGUAGE_NAMES = { en: 'English', nl: 'Nederlands', sv: 'Svenska' } as const;
 
 // Every page of the panel at 800x480 in each language: axe-core finds no serious or critical
@@ -46,8 +72,8 @@ describe.skipIf(!hasChromium())('panel pages are accessible at 800x480 in en, nl
   });
 
   /** A panel context whose requests are recorded from the moment `requests.length = 0` is set. */
-  async function newPanel(): Promise<{ ctx: BrowserContext; page: Page; requests: string[] }> {
-    const ctx = await panelContext(browser);
+  async function newPanel(locale?: string): Promise<Panel> {
+    const ctx = await panelContext(browser, locale ? { locale } : {});
     open.add(ctx);
     const requests: string[] = [];
     ctx.on('request', (req) => requests.push(req.url()));
@@ -56,15 +82,29 @@ describe.skipIf(!hasChromium())('panel pages are accessible at 800x480 in en, nl
 
   /** Opens a page and checks it; `name` names its screenshots. */
   async function check(
-    panel: { ctx: BrowserContext; page: Page; requests: string[] },
+    panel: Panel,
     url: string,
     name: string,
     lang: string,
+    options: { cookies?: 'one' | 'at-most-one' } = {},
+  ): Promise<void> {
+    panel.requests.length = 0;
+    await panel.page.goto(`${stack.url}${url}`);
+    await panel.page.waitForLoadState('networkidle');
+    await checkShown(panel, name, lang, options);
+  }
+
+  /**
+   * Checks the page as it is shown now (a state reached by tapping, not by a URL). `cookies` is how
+   * many the browser may hold: a phone that paired keeps none, so its pages allow none or one.
+   */
+  async function checkShown(
+    panel: Panel,
+    name: string,
+    lang: string,
+    options: { cookies?: 'one' | 'at-most-one' } = {},
   ): Promise<void> {
     const { ctx, page, requests } = panel;
-    requests.length = 0;
-    await page.goto(`${stack.url}${url}`);
-    await page.waitForLoadState('networkidle');
     const where = `${name} (${lang})`;
     expect(await page.locator('html').getAttribute('lang'), where).toBe(lang);
     expect(await page.locator('h1').count(), `one h1 on ${where}`).toBe(1);
@@ -73,10 +113,10 @@ describe.skipIf(!hasChromium())('panel pages are accessible at 800x480 in en, nl
     expect(await smallText(page), `text under 14 px on ${where}`).toEqual([]);
     const elsewhere = requests.filter((u) => new URL(u).origin !== stack.url);
     expect(elsewhere, `requests of ${where}`).toEqual([]);
-    expect(
-      (await ctx.cookies()).map((c) => c.name),
-      `cookies on ${where}`,
-    ).toHaveLength(1);
+    const cookies = (await ctx.cookies()).map((c) => c.name);
+    if (options.cookies === 'at-most-one')
+      expect(cookies.length, `cookies on ${where}`).toBeLessThanOrEqual(1);
+    else expect(cookies, `cookies on ${where}`).toHaveLength(1);
     // The language switch shows the language's own name, and that is its accessible name.
     const langs = page.locator('details.langs summary');
     expect(await shownText(langs)).toBe(LANGUAGE_NAMES[lang as keyof typeof LANGUAGE_NAMES]);
@@ -178,6 +218,119 @@ describe.skipIf(!hasChromium())('panel pages are accessible at 800x480 in en, nl
       await check(admin, `/admin?lang=${lang}`, 'admin', lang);
 
       for (const p of [guest, alice, admin]) {
+        open.delete(p.ctx);
+        await p.ctx.close();
+      }
+    },
+    180_000,
+  );
+
+  // The states a person reaches by tapping rather than by a URL: phone pairing, a scan at the
+  // device with pages coming in, Scan now running and saved, the raster printer, a failed job and
+  // the sign-out countdown bar.
+  it.each(LANGS)(
+    'every state in %s',
+    async (lang) => {
+      // Phone pairing: the capability comes from the QR code the start page asks for.
+      // The browser speaks the language too, as a Dutch or Swedish phone would.
+      const kiosk = await newPanel(LOCALES[lang]);
+      const pairing = kiosk.page.waitForResponse(
+        (r) => r.url().endsWith('/api/pairing') && r.request().method() === 'POST',
+      );
+      await check(kiosk, `/?printer=demo&lang=${lang}`, 'start-code', lang);
+      const { url: pairUrl } = (await (await pairing).json()) as { url: string };
+      expect(pairUrl).toMatch(new RegExp(`^${stack.url}/pair/[A-Za-z0-9_-]{43}$`));
+      await kiosk.page.locator('#pair-qr svg').waitFor();
+      const capability = new URL(pairUrl).pathname;
+
+      const phone = await newPanel(LOCALES[lang]);
+      await check(phone, `${capability}?lang=${lang}`, 'pair-phone', lang, { cookies: 'at-most-one' });
+      expect(await shownText(phone.page.locator('#pair-signin'))).toBe(text(lang, 'pair.signin'));
+      await phone.page.locator('#pair-signin').click();
+      await phone.page.getByRole('button', { name: /^Continue as Alice Example/ }).click();
+      await phone.page.waitForURL((u) => u.pathname === capability);
+      await phone.page.locator('#pair-yes').waitFor();
+      phone.requests.length = 0;
+      await checkShown(phone, 'pair-confirm', lang, { cookies: 'at-most-one' });
+      expect(await shownText(phone.page.locator('#pair-yes'))).toBe(text(lang, 'pair.confirm'));
+      await phone.page.locator('#pair-yes').click();
+      await phone.page.waitForURL(/\/pair\/done/);
+      await kiosk.page.waitForURL(`${stack.url}/browse`);
+      phone.requests.length = 0;
+      await checkShown(phone, 'pair-done', lang, { cookies: 'at-most-one' });
+      // The used link, and a link that was never issued.
+      await check(phone, `${capability}?lang=${lang}`, 'pair-used', lang, { cookies: 'at-most-one' });
+      expect(await shownText(phone.page.locator('#pair-refused'))).toBe(text(lang, 'pair.refused.used'));
+      await check(phone, `/pair/${'x'.repeat(43)}?lang=${lang}`, 'pair-unknown', lang, {
+        cookies: 'at-most-one',
+      });
+      expect(await shownText(phone.page.locator('#pair-refused'))).toBe(text(lang, 'pair.refused.unknown'));
+
+      // The panel the phone signed in: scan at the printer, with a page received.
+      const alice = kiosk;
+      const scanHere = `/scan?view=mydrive&folderId=${SAMPLE_IDS.folderScans}&lang=${lang}`;
+      await check(alice, scanHere, 'scan-folder', lang);
+      await alice.page.getByLabel(text(lang, 'scan.name'), { exact: true }).fill(`Device ${lang}`);
+      await alice.page.getByRole('button', { name: text(lang, 'scan.atDevice'), exact: true }).click();
+      await alice.page.locator('#scan-ticket').waitFor();
+      const uploadUrl = (await alice.page.locator('#scan-url').textContent()) ?? '';
+      expect(await sendPage(uploadUrl, JPEG, 'p1.jpg')).toBe(202);
+      await alice.page.getByText(text(lang, 'scan.pagesReceived', { n: 1 }), { exact: true }).waitFor();
+      await checkShown(alice, 'scan-ticket', lang);
+      await alice.page.locator('#scan-details summary').click();
+      await alice.page.locator('#scan-url').waitFor({ state: 'visible' });
+      await checkShown(alice, 'scan-ticket-details', lang);
+      await alice.page.getByRole('button', { name: text(lang, 'scan.device.cancel'), exact: true }).click();
+      await alice.page.getByText(text(lang, 'scan.device.canceled'), { exact: true }).waitFor();
+      await checkShown(alice, 'scan-ticket-canceled', lang);
+
+      // Scan now: while the pages come in (slowed so the check sees it), then saved, with the
+      // sign-out countdown bar over the page.
+      await check(alice, scanHere, 'scan-now-ready', lang);
+      await alice.page.getByLabel(text(lang, 'scan.name'), { exact: true }).fill(`Scan now ${lang}`);
+      stack.scanner?.setFaults({ pageDelayMs: 2_000 });
+      try {
+        await alice.page.getByRole('button', { name: text(lang, 'scanNow.start'), exact: true }).click();
+        await alice.page.locator('#scan-now-actions').waitFor({ state: 'visible' });
+        await checkShown(alice, 'scan-now-running', lang);
+        expect(await alice.page.locator('#scan-done').isVisible(), 'still scanning while checked').toBe(
+          false,
+        );
+      } finally {
+        stack.scanner?.setFaults({ pageDelayMs: 0 });
+      }
+      await alice.page.locator('#scan-done').waitFor({ state: 'visible', timeout: 30_000 });
+      const bar = alice.page.locator('#after-job');
+      await bar.waitFor({ state: 'visible' });
+      await checkShown(alice, 'scan-now-saved-countdown', lang);
+      expect(await shownText(bar.locator('#after-job-keep'))).toBe(text(lang, 'session.keepGoing'));
+      await bar.getByRole('button', { name: text(lang, 'session.keepGoing'), exact: true }).click();
+      await bar.waitFor({ state: 'hidden' });
+      await checkShown(alice, 'scan-now-saved', lang);
+
+      // The raster printer's print page, then a job on it that fails: pages 9-10 of a 6-page file.
+      await alice.page.goto(`${stack.url}/print/${SAMPLE_IDS.fileHandbookPdf}?lang=${lang}`);
+      const raster = alice.page.locator('input[name=printerId][value="demo-raster"]');
+      await alice.page.locator('label.choice.printer', { has: raster }).click();
+      expect(await raster.isChecked()).toBe(true);
+      await alice.page.waitForLoadState('networkidle');
+      alice.requests.length = 0;
+      await checkShown(alice, 'print-raster', lang);
+      await alice.page.locator('input[name=pageRanges]:visible').fill('9-10');
+      await alice.page.getByRole('button', { name: text(lang, 'print.start'), exact: true }).click();
+      await alice.page.waitForURL(/\/jobs\/[0-9a-f-]{36}/);
+      await alice.page.locator('#job-error').waitFor({ state: 'visible', timeout: 20_000 });
+      expect(await shownText(alice.page.locator('#job-status'))).toBe(text(lang, 'job.state.failed'));
+      expect(await shownText(alice.page.locator('#job-error-text'))).toBe(
+        text(lang, 'error.page_range_empty'),
+      );
+      await bar.waitFor({ state: 'visible' });
+      await checkShown(alice, 'job-failed-countdown', lang);
+      await bar.getByRole('button', { name: text(lang, 'session.keepGoing'), exact: true }).click();
+      await bar.waitFor({ state: 'hidden' });
+      await checkShown(alice, 'job-failed', lang);
+
+      for (const p of [kiosk, phone]) {
         open.delete(p.ctx);
         await p.ctx.close();
       }

@@ -141,7 +141,12 @@ export function pairingRoutes(deps: PairingDeps): Router {
       const p = await deps.pairing.confirm({ capability, code, phoneSid: req.sessionID, grant });
       await forgetPhone(req, res);
       // Not ?printer=: that would make the phone's page look like that printer's panel.
-      const next = `/pair/done${p.printerId ? `?at=${encodeURIComponent(p.printerId)}` : ''}`;
+      // The phone's session is gone by the time it loads the page: carry its language along.
+      const query = new URLSearchParams({
+        ...(p.printerId ? { at: p.printerId } : {}),
+        lang: res.locals.lang,
+      });
+      const next = `/pair/done?${query}`;
       res.json({ status: 'paired', next });
     } catch (err) {
       if (!(err instanceof PairingRefusedError)) throw err;
