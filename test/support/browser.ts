@@ -38,12 +38,19 @@ export const PANEL_LARGE = { width: 1024, height: 600 } as const;
 export const SCREENSHOT_DIR = path.resolve('test-output', 'screenshots');
 
 /** A fresh context sized like the small panel (a touch screen, English unless told otherwise). */
-export function panelContext(browser: Browser, options: { locale?: string } = {}): Promise<BrowserContext> {
-  return browser.newContext({
+export async function panelContext(
+  browser: Browser,
+  options: { locale?: string } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
     viewport: { ...PANEL_SMALL },
     hasTouch: true,
     locale: options.locale ?? 'en-US',
   });
+  // Two browser suites, LibreOffice and the printers share two cores in CI: allow a slow step.
+  context.setDefaultTimeout(60_000);
+  context.setDefaultNavigationTimeout(60_000);
+  return context;
 }
 
 /**

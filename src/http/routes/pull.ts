@@ -43,9 +43,10 @@ export function pullRoutes(deps: { printing: PrintService }): Router {
       try {
         await pipeline(body.stream, res);
       } catch (err) {
-        // A device that closes the connection as soon as it has the last byte can beat the response's
-        // own 'finish': every byte was handed over, so the transfer is complete.
-        if (sent === body.size && res.writableEnded) return;
+        // A device that closes the connection as soon as it has the last byte can beat both the file's
+        // 'end' (so the response was not ended yet) and the response's own 'finish'. Every byte was
+        // handed to the connection, which is all a server can know of any transfer: it is complete.
+        if (sent === body.size) return;
         throw err;
       }
     });
