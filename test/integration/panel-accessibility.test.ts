@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
-import { type Stack, startStack } from '../../src/dev/stack.js';
+import type { Stack } from '../../src/dev/stack.js';
 import { JPEG } from '../fixtures/documents.js';
 import { seriousViolations, smallText, smallTouchTargets } from '../support/axe.js';
 import {
   hasChromium,
-  launchBrowser,
   PANEL_SMALL,
   panelContext,
   SCREENSHOT_DIR,
@@ -18,6 +15,7 @@ import {
   shownText,
   signInAs,
 } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const LANGS = ['en', 'nl', 'sv'] as const;
 type Lang = (typeof LANGS)[number];
@@ -51,24 +49,19 @@ const LANGUAGE_NAMES = { en: 'English', nl: 'Nederlands', sv: 'Svenska' } as con
 // connector's origin and the browser holds exactly one cookie.
 describe.skipIf(!hasChromium())('panel pages are accessible at 800x480 in en, nl and sv', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
   const open = new Set<BrowserContext>();
   /** A job of Alice's, printed once: the job page is checked in each language. */
   let jobPath = '';
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-a11y-'));
-    [stack, browser] = await Promise.all([
-      startStack({ dir, autoApprove: false, preferVirtualPrinter: true, logLevel: 'silent' }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-a11y-');
+    ({ stack, browser } = suite);
   }, 60_000);
   afterAll(async () => {
     for (const ctx of open) await ctx.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   /** A panel context whose requests are recorded from the moment `requests.length = 0` is set. */

@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
-import { type Stack, startStack } from '../../src/dev/stack.js';
+import type { Stack } from '../../src/dev/stack.js';
 import { JPEG, makePng, pageCount } from '../fixtures/documents.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const en = JSON.parse(readFileSync(path.resolve('views', 'locales', 'en.json'), 'utf8')) as Record<
   string,
@@ -32,20 +31,15 @@ async function sendPage(uploadUrl: string, bytes: Buffer, name: string): Promise
 // "Scan at the printer" on the panel at 800x480, against the whole product on loopback.
 describe.skipIf(!hasChromium())('scan at the printer, on the panel', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-device-scan-'));
-    [stack, browser] = await Promise.all([
-      startStack({ dir, autoApprove: false, preferVirtualPrinter: true, logLevel: 'silent' }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-device-scan-');
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   const tempFiles = () => readdirSync(stack.config.tempDir);

@@ -1,13 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
-import { type Stack, startStack } from '../../src/dev/stack.js';
+import type { Stack } from '../../src/dev/stack.js';
 import { makePdf } from '../fixtures/documents.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 type Catalog = Record<string, string>;
 const LOCALES = path.resolve('views', 'locales');
@@ -48,7 +47,7 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 // virtual printer, connector). Every context of the run is recorded for promise 7.
 describe.skipIf(!hasChromium())('panel pages in a real browser', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
   /** Everything the browser did during the run. */
   const seen = {
@@ -62,19 +61,14 @@ describe.skipIf(!hasChromium())('panel pages in a real browser', () => {
   const open = new Set<BrowserContext>();
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-panel-'));
     for (const lang of ['en', 'nl', 'sv']) catalogs[lang] = readCatalog(lang);
     en = catalogs.en as Catalog;
-    [stack, browser] = await Promise.all([
-      startStack({ dir, autoApprove: false, preferVirtualPrinter: true, logLevel: 'silent' }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-panel-');
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
     for (const ctx of open) await ctx.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   /** A fresh 800x480 context whose every request and connector answer is recorded. */

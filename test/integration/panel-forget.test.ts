@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
-import { type Stack, startStack } from '../../src/dev/stack.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import type { Stack } from '../../src/dev/stack.js';
+import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const en = JSON.parse(readFileSync(path.resolve('views', 'locales', 'en.json'), 'utf8')) as Record<
   string,
@@ -25,26 +24,17 @@ const AFTER_JOB_SECONDS = 4;
 // out by itself, back to the start page of its own printer ("demo"), unless "Keep going" is tapped.
 describe.skipIf(!hasChromium())('panel in a browser: signed out by itself after a job', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-panel-forget-'));
-    [stack, browser] = await Promise.all([
-      startStack({
-        dir,
-        autoApprove: false,
-        preferVirtualPrinter: true,
-        logLevel: 'silent',
-        env: { SIGN_OUT_AFTER_JOB_SECONDS: String(AFTER_JOB_SECONDS) },
-      }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-panel-forget-', {
+      SIGN_OUT_AFTER_JOB_SECONDS: String(AFTER_JOB_SECONDS),
+    });
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   /** Signs in at the demo printer's start page, prints Welcome.pdf and waits for Done. */
@@ -176,26 +166,18 @@ describe.skipIf(!hasChromium())('panel in a browser: signed out by itself after 
 // The idle sign-out (the shortest idle time the config allows) also returns to the panel's printer.
 describe.skipIf(!hasChromium())('panel in a browser: the idle sign-out keeps the printer', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-panel-forget-idle-'));
-    [stack, browser] = await Promise.all([
-      startStack({
-        dir,
-        autoApprove: false,
-        preferVirtualPrinter: true,
-        logLevel: 'silent',
-        env: { SESSION_IDLE_SECONDS: '30', SIGN_OUT_AFTER_JOB_SECONDS: '0' },
-      }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-panel-forget-idle-', {
+      SESSION_IDLE_SECONDS: '30',
+      SIGN_OUT_AFTER_JOB_SECONDS: '0',
+    });
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   it('an idle panel is signed out to /?signin=expired&printer=demo', async () => {

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../src/dev/stack.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText } from '../support/browser.js';
+import type { Stack } from '../../src/dev/stack.js';
+import { hasChromium, panelContext, shoot, shownText } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const LANGS = ['en', 'nl', 'sv'] as const;
 type Lang = (typeof LANGS)[number];
@@ -47,26 +46,15 @@ const row = (page: Page, name: string) =>
 // language's catalog. Only search words and file names are typed.
 describe.skipIf(!hasChromium())('a day at the panel, click by click, in en, nl and sv', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-journeys-'));
-    [stack, browser] = await Promise.all([
-      startStack({
-        dir,
-        autoApprove: false,
-        preferVirtualPrinter: true,
-        logLevel: 'silent',
-        env: { SIGN_OUT_AFTER_JOB_SECONDS: String(AFTER_JOB_SECONDS) },
-      }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-journeys-', { SIGN_OUT_AFTER_JOB_SECONDS: String(AFTER_JOB_SECONDS) });
+    ({ stack, browser } = suite);
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   /** From the start page of printer demo: "Sign in with Google", then Alice on the Google double. */

@@ -17,6 +17,7 @@ import {
   shoot,
   shownText,
 } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const PHONE = { width: 390, height: 844 } as const;
@@ -63,22 +64,17 @@ async function phoneConfirms(phone: Page, url: string, code: string, name = 'Ali
 
 describe.skipIf(!hasChromium())('phone sign-in in two browsers', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-pairing-'));
-    [stack, browser] = await Promise.all([
-      startStack({ dir, autoApprove: false, preferVirtualPrinter: true, logLevel: 'silent' }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-pairing-');
+    ({ stack, browser } = suite);
   }, 60_000);
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   it('signs the panel in from a phone; the phone keeps nothing; the panel revokes at its sign-out', async () => {

@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
-import { type Stack, startStack } from '../../src/dev/stack.js';
+import type { Stack } from '../../src/dev/stack.js';
 import { pageCount } from '../fixtures/documents.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const nl = JSON.parse(readFileSync(path.resolve('views', 'locales', 'nl.json'), 'utf8')) as Record<
   string,
@@ -20,20 +19,15 @@ const t = (key: string, values: Record<string, string | number> = {}): string =>
 // eSCL scanner double, the connector's eSCL client, the Google double.
 describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-scan-now-ui-'));
-    [stack, browser] = await Promise.all([
-      startStack({ dir, autoApprove: false, preferVirtualPrinter: true, logLevel: 'silent' }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-scan-now-ui-');
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   it('scans three pages from the feeder with progress, to "Opgeslagen", and leaves nothing behind', async () => {

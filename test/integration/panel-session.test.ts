@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../src/dev/stack.js';
-import { hasChromium, launchBrowser, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import type { Stack } from '../../src/dev/stack.js';
+import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
+import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
 const en = JSON.parse(readFileSync(path.resolve('views', 'locales', 'en.json'), 'utf8')) as Record<
   string,
@@ -21,26 +20,18 @@ const t = (key: string): string => {
 // sign-out it announces can be watched in a real browser.
 describe.skipIf(!hasChromium())('panel in a browser: the idle warning and the idle sign-out', () => {
   let stack: Stack;
-  let dir: string;
+  let suite: PanelStack | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-panel-idle-'));
-    [stack, browser] = await Promise.all([
-      startStack({
-        dir,
-        autoApprove: false,
-        preferVirtualPrinter: true,
-        logLevel: 'silent',
-        env: { SESSION_IDLE_SECONDS: '35', SESSION_MAX_SECONDS: '3600' },
-      }),
-      launchBrowser(),
-    ]);
+    suite = await startPanelStack('dpc-panel-idle-', {
+      SESSION_IDLE_SECONDS: '35',
+      SESSION_MAX_SECONDS: '3600',
+    });
+    ({ stack, browser } = suite);
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await suite?.close();
   });
 
   it('warns before the idle sign-out, "Stay signed in" keeps the session, and an idle panel is signed out', async () => {
