@@ -129,6 +129,21 @@ describe.skipIf(!hasChromium())('phone sign-in in two browsers', () => {
     expect(await panelCtx.cookies(stack.url)).toHaveLength(1);
   });
 
+  it('"Sign in with Google" tapped while the code is still being made still signs in', async () => {
+    const ctx = await panelContext(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    // The code's request is slow, so the tap lands while it is in flight: both write the session.
+    await page.route('**/api/pairing', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    await page.goto(`${stack.url}/?printer=demo`);
+    await page.locator('#signin').click();
+    await page.getByRole('button', { name: /^Continue as Alice Example/ }).click();
+    await page.waitForURL(`${stack.url}/browse`);
+  });
+
   it('shows the phone a clear page for a used link', async () => {
     const panelCtx = await panelContext(browser);
     const phoneCtx = await phoneContext(browser);

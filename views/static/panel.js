@@ -673,8 +673,30 @@
       });
       return { status: res.status, json: await res.json().catch(() => null) };
     };
-    const start = async () => {
-      const { status: code, json } = await get('POST', '/api/pairing', { printer: pair.dataset.printer || undefined });
+    // A pairing start writes the panel's session. "Sign in with Google" writes it too (the sign-in's
+    // state), and the last write wins: the sign-in waits for a start in flight, and none starts after.
+    let starting = null;
+    let leaving = false;
+    const signin = document.getElementById('signin');
+    signin?.addEventListener('click', (ev) => {
+      leaving = true;
+      if (!starting) return;
+      ev.preventDefault();
+      starting.finally(() => window.location.assign(signin.href));
+    });
+    const start = () => {
+      if (leaving) return Promise.resolve();
+      starting = begin()
+        .catch(() => undefined)
+        .finally(() => {
+          starting = null;
+        });
+      return starting;
+    };
+    const begin = async () => {
+      const { status: code, json } = await get('POST', '/api/pairing', {
+        printer: pair.dataset.printer || undefined,
+      });
       if (code !== 200 || !json) {
         // Already signed in (another tab) or too many starts: look again in a while.
         if (code === 403) window.location.assign('/browse');
