@@ -319,7 +319,9 @@ async function redisValues(client: RedisClient, key: string, ctx: Context): Prom
     case 'zset':
       return client.zRange(key, 0, -1);
     case 'stream':
-      return ((await client.xRange(key, '-', '+')) ?? []).flatMap((m) => (m ? Object.entries(m.message).flat() : []));
+      return ((await client.xRange(key, '-', '+')) ?? []).flatMap((m) =>
+        m ? Object.entries(m.message).flat() : [],
+      );
     case 'none':
       return []; // expired between SCAN and TYPE
     default:
