@@ -15,7 +15,7 @@ import type { ScanService } from './domain/scanning.js';
 import type { SessionLifecycle, TokenSealer } from './domain/sessions.js';
 import type { TempFiles } from './domain/temp-files.js';
 import { loadCatalogs } from './http/i18n.js';
-import { errorHandler, notFound } from './http/middleware/errors.js';
+import { errorHandler, notFound, refuseWhileDraining } from './http/middleware/errors.js';
 import { noStore } from './http/middleware/no-store.js';
 import { panelPrinter } from './http/middleware/panel-printer.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, rateLimits } from './http/middleware/rate-limits.js';
@@ -60,6 +60,8 @@ export interface AppDeps {
   rateLimits?: RateLimitOptions;
   /** What the admin page reads. */
   admin: AdminSources;
+  /** True once the service is shutting down: every request but a running job's gets 503. */
+  draining?: () => boolean;
 }
 
 /** views/ at the project root, from src/ (tsx) or dist/src/ (compiled). */
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  app.use(refuseWhileDraining(deps.draining ?? (() => false)));
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
@@ -207,12 +210,24 @@ export function createApp(deps: AppDeps): Express {
       printers: deps.printers,
       printing: deps.printing,
       converter: deps.converter,
+      publicUrl: config.publicUrl,
     }),
   );
 
   app.use(notFound);
   app.use(
     errorHandler({
+      // Google refused the session's token (expired or revoked): the session ends now, token revoked.
+      onSignedOut: async (req) => {
+        const { user, token } = req.session ?? {};
+        if (!user || !token) return;
+        await deps.lifecycle.end(req.sessionID, 'token_rejected', {
+          sealedToken: token,
+          userEmail: user.email,
+        });
+        // A fresh, empty session: the old one's data must not be saved back at the response's end.
+        await new Promise<void>((resolve) => req.session.regenerate(() => resolve()));
+      },
       onUnexpected: (err, req) =>
         logger.error(
           { err: { name: (err as Error)?.name, message: (err as Error)?.message }, path: req.path },

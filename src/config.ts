@@ -59,6 +59,10 @@ export interface Config {
   };
   /** How long a document prepared for pull delivery waits for its device (then it is deleted). */
   pullSeconds: number;
+  /** On SIGTERM, how long running jobs may go on before they are failed and the process exits. */
+  shutdownGraceSeconds: number;
+  /** With Redis: how long an instance counts as alive after its last lease renewal. */
+  instanceLeaseSeconds: number;
   log: {
     /** pino level. */
     level: string;
@@ -136,6 +140,8 @@ const envSchema = z.object({
   SCAN_TICKET_SECONDS: intInRange(30, 86_400, 600),
   SCAN_MAX_MB: intInRange(1, 4096, 500),
   PULL_SECONDS: intInRange(10, 86_400, 300),
+  SHUTDOWN_GRACE_SECONDS: intInRange(0, 3600, 25),
+  INSTANCE_LEASE_SECONDS: intInRange(1, 600, 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FILE: z.string().min(1).optional(),
   TRUST_PROXY: z.string().min(1).optional(),
@@ -231,6 +237,8 @@ export function loadConfig(
       .filter(Boolean),
     scan: { ticketSeconds: e.SCAN_TICKET_SECONDS, maxBytes: e.SCAN_MAX_MB * 1024 * 1024 },
     pullSeconds: e.PULL_SECONDS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    instanceLeaseSeconds: e.INSTANCE_LEASE_SECONDS,
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE ? path.resolve(e.LOG_FILE) : null },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     demo: options.demo ?? false,

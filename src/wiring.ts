@@ -8,6 +8,8 @@ import { GoogleDriveConnector } from './adapters/google-drive.js';
 import { googleEndpoints } from './adapters/google-endpoints.js';
 import { GoogleOAuthSignIn } from './adapters/google-sign-in.js';
 import { IppPrintSystem } from './adapters/ipp-printer.js';
+import { stopToolsLeftIn } from './adapters/leftover-tools.js';
+import { SingleInstance } from './adapters/memory-instances.js';
 import { InMemoryPrintJobStore, InMemoryScanJobStore } from './adapters/memory-job-store.js';
 import { InMemoryScanOutcomeStore } from './adapters/memory-outcome-store.js';
 import { InMemoryPairingStore } from './adapters/memory-pairing-store.js';
@@ -16,6 +18,7 @@ import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
 import { PdfLibCombiner } from './adapters/pdf-combiner.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
+import { RedisInstances } from './adapters/redis-instances.js';
 import { RedisPrintJobStore, RedisScanJobStore } from './adapters/redis-job-store.js';
 import { RedisScanOutcomeStore } from './adapters/redis-outcome-store.js';
 import { RedisPairingStore } from './adapters/redis-pairing-store.js';
@@ -26,6 +29,7 @@ import { RedisScanTicketStore } from './adapters/redis-ticket-store.js';
 import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
+import { BackgroundWork } from './domain/background.js';
 import { systemClock } from './domain/clock.js';
 import { PairingService } from './domain/pairing.js';
 import type {
@@ -33,7 +37,9 @@ import type {
   DocumentConverter,
   DriveConnector,
   GoogleSignIn,
+  PrintJobStore,
   PrintSystem,
+  ScanJobStore,
   ScannerDevice,
 } from './domain/ports.js';
 import { PrinterDirectory } from './domain/printers.js';
@@ -54,6 +60,12 @@ export interface Services {
   start(): Promise<void>;
   /** Stops background work and ends running jobs, deleting their temporary files. */
   close(): Promise<void>;
+  /**
+   * A clean stop (SIGTERM): new requests get 503 from now on; running jobs may finish within
+   * `graceMs`, the rest are failed ("print it again") and their files deleted; sessions held only in
+   * this process's memory are ended (tokens revoked), sessions in Redis are left to live on.
+   */
+  shutdown(graceMs: number): Promise<{ finished: boolean }>;
 }
 
 export interface ServiceOverrides {
@@ -78,6 +90,11 @@ export interface ServiceOverrides {
   rateLimits?: RateLimitOptions;
   /** Key prefix in Redis (tests isolate instances' data with it; instances that share sessions share it). */
   redisPrefix?: string;
+  /** How long an instance's lease in Redis lasts without renewal (default 15 s). */
+  instanceLeaseMs?: number;
+  /** Job stores (tests pass failing ones); default in memory, or Redis when a client is given. */
+  printJobs?: PrintJobStore;
+  scanJobs?: ScanJobStore;
 }
 
 /** Wires real adapters to the domain for one configuration. */
@@ -104,6 +121,20 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
   const temp = new TempFiles({ dir: config.tempDir });
   const redis = overrides.redis ?? null;
   const prefix = overrides.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const logFailure = (err: unknown, context: { task: string; id?: string }) =>
+    logger.error(
+      { ...context, err: { name: (err as Error)?.name, message: (err as Error)?.message } },
+      'background task failed',
+    );
+  const redisInstances = redis
+    ? new RedisInstances(redis, {
+        prefix,
+        leaseMs: overrides.instanceLeaseMs ?? config.instanceLeaseSeconds * 1000,
+      })
+    : null;
+  const instances = redisInstances ?? new SingleInstance();
+  const rounds = new BackgroundWork('rounds', { onError: logFailure });
+  let draining = false;
   if (config.session.store === 'redis' && !redis) throw new Error('SESSION_STORE=redis needs a Redis client');
   const sessionStore = redis
     ? createRedisSessionStore(redis, { prefix, ttlSeconds: config.session.idleSeconds })
@@ -145,12 +176,15 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     printerIds: config.printers.map((p) => p.id),
     scanners: config.printers.flatMap((p) => (p.escl ? [{ id: p.id, name: p.name, escl: p.escl }] : [])),
     device: overrides.scannerDevice ?? new EsclScannerDevice(),
-    jobs: redis ? new RedisScanJobStore(redis, { prefix }) : new InMemoryScanJobStore(),
+    jobs:
+      overrides.scanJobs ?? (redis ? new RedisScanJobStore(redis, { prefix }) : new InMemoryScanJobStore()),
     temp,
     audit,
     clock,
     combiner: new PdfLibCombiner(),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
+    instances,
+    onError: logFailure,
     onJobEnded: (job) =>
       logger.info({ scanJobId: job.scanJobId, state: job.state, code: job.error?.code }, 'scan job ended'),
   });
@@ -167,7 +201,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     printers,
     printSystem,
     converter,
-    jobs: redis ? new RedisPrintJobStore(redis, { prefix }) : new InMemoryPrintJobStore(),
+    jobs:
+      overrides.printJobs ??
+      (redis ? new RedisPrintJobStore(redis, { prefix }) : new InMemoryPrintJobStore()),
     temp,
     audit,
     clock,
@@ -185,6 +221,13 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     ...(overrides.pollIntervalMs ? { pollIntervalMs: overrides.pollIntervalMs } : {}),
     ...(overrides.jobTimeoutMs ? { jobTimeoutMs: overrides.jobTimeoutMs } : {}),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
+    instances,
+    onError: logFailure,
+    onSignedOut: async (sid) => {
+      await lifecycle
+        .end(sid, 'token_rejected')
+        .catch((err) => logFailure(err, { task: 'session end', id: sid }));
+    },
     onJobEnded: (job) =>
       logger.info({ jobId: job.jobId, state: job.state, code: job.error?.code }, 'print job ended'),
   });
@@ -197,9 +240,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     clock,
   });
 
-  let reaper: NodeJS.Timeout | null = null;
   return {
     deps: {
+      draining: () => draining,
       ...(overrides.rateLimits ? { rateLimits: overrides.rateLimits } : {}),
       admin: {
         scan: () =>
@@ -241,6 +284,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     temp,
     audit,
     async start() {
+      for (const pid of await stopToolsLeftIn(config.tempDir)) {
+        logger.warn({ pid }, 'stopped a converter left running by an earlier run');
+      }
       const leftovers = await temp.init();
       for (const name of leftovers) {
         logger.warn({ file: name }, 'deleted a temporary file left by an earlier run');
@@ -249,32 +295,35 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       await audit.enforceRetention();
       // The first round of printer questions runs in the background: start-up never waits on a printer.
       void printers.start();
-      let lastRetention = clock.now();
-      reaper = setInterval(() => {
-        if (clock.now() - lastRetention > 3600_000) {
-          lastRetention = clock.now();
-          audit
-            .enforceRetention()
-            .catch((err) =>
-              logger.warn({ err: { message: (err as Error).message } }, 'audit retention failed'),
-            );
-        }
-        lifecycle
-          .reap()
-          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'session reaper failed'));
-        scanning
-          .sweep()
-          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'ticket sweep failed'));
-        printing
-          .sweepPulled()
-          .catch((err) => logger.warn({ err: { message: (err as Error).message } }, 'pull sweep failed'));
-      }, overrides.reapIntervalMs ?? 5000);
-      reaper.unref();
+      await redisInstances?.start((err) => logFailure(err, { task: 'instance lease' }));
+      const reapMs = overrides.reapIntervalMs ?? 5000;
+      rounds.every('session reaper', reapMs, () => lifecycle.reap());
+      rounds.every('ticket sweep', reapMs, () => scanning.sweep());
+      rounds.every('pull sweep', reapMs, () => printing.sweepPulled());
+      rounds.every('audit retention', 3600_000, () => audit.enforceRetention());
     },
     async close() {
-      if (reaper) clearInterval(reaper);
+      rounds.stopRounds();
       printers.stop();
       await Promise.all([printing.abortAll(), scanJobs.abortAll()]);
+      await redisInstances?.stop().catch((err) => logFailure(err, { task: 'instance lease' }));
+    },
+    async shutdown(graceMs) {
+      draining = true;
+      rounds.stopRounds();
+      printers.stop();
+      const [printsDone, scansDone] = await Promise.all([
+        printing.drainWithin(graceMs),
+        scanJobs.drainWithin(graceMs),
+      ]);
+      await Promise.all([printing.abortAll(), scanJobs.abortAll()]);
+      // Sessions in this process's memory die with it: end them now so their tokens are revoked.
+      // Sessions in Redis live on for the other instances and are not touched.
+      if (!redis) {
+        await lifecycle.endAll('shutdown').catch((err) => logFailure(err, { task: 'session end' }));
+      }
+      await redisInstances?.stop().catch((err) => logFailure(err, { task: 'instance lease' }));
+      return { finished: printsDone && scansDone };
     },
   };
 }

@@ -226,9 +226,15 @@ function esclUrl(scanner: ScannerConfig, resource: string): string {
 /** The job's URL from Location, on the scanner's host as we know it (as sane-airscan does). */
 function jobUrlFrom(scanner: ScannerConfig, location: string): string {
   const ours = new URL(scanner.escl);
-  const job = new URL(location, `${ours.href.replace(/\/+$/, '')}/`);
-  job.protocol = ours.protocol;
-  job.host = ours.host;
+  // A Location that is no URL (or one whose scheme cannot take our host) is the scanner's fault.
+  const job = URL.parse(location, `${ours.href.replace(/\/+$/, '')}/`);
+  if (job) {
+    job.protocol = ours.protocol;
+    job.host = ours.host;
+  }
+  if (!job || job.origin !== ours.origin) {
+    throw scannerError('scanner_failed', new Error('POST ScanJobs: unusable Location'));
+  }
   return job.href;
 }
 

@@ -27,9 +27,12 @@ function decodeEntities(text: string): string {
     if (ref[0] === '#') {
       const code =
         ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+      // String.fromCodePoint throws a RangeError past U+10FFFF; such a reference is kept as written.
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     }
-    return ENTITIES[ref.toLowerCase()] ?? whole;
+    // Own keys only: &constructor; must not find Object.prototype's members.
+    const name = ref.toLowerCase();
+    return Object.hasOwn(ENTITIES, name) ? ENTITIES[name]! : whole;
   });
 }
 
@@ -38,7 +41,13 @@ function localName(qualified: string): string {
   return colon >= 0 ? qualified.slice(colon + 1) : qualified;
 }
 
-/** A small, forgiving XML reader: enough for eSCL documents (no DTDs); attributes are ignored. */
+// eSCL documents nest about six deep; a limit keeps the recursive readers below off the stack's end.
+const MAX_DEPTH = 64;
+
+/**
+ * A small, forgiving XML reader: enough for eSCL documents; attributes are ignored. A DOCTYPE is
+ * skipped and only the five predefined entities are known, so no entity is ever expanded.
+ */
 export function parseXml(source: string): XmlElement {
   const root: XmlElement = { name: '#document', children: [], text: '' };
   const stack: XmlElement[] = [root];
@@ -77,6 +86,7 @@ export function parseXml(source: string): XmlElement {
     const element: XmlElement = { name: localName(qname), children: [], text: '' };
     stack[stack.length - 1]!.children.push(element);
     if (!selfClosing) stack.push(element);
+    if (stack.length > MAX_DEPTH) throw new EsclXmlError('the document is nested too deeply');
   }
   if (stack.length !== 1) throw new EsclXmlError(`<${stack[stack.length - 1]!.name}> is not closed`);
   const [document] = root.children;
@@ -252,13 +262,19 @@ export function parseScanSettings(xml: string): ReceivedScanSettings {
 
 // ---- ScannerCapabilities and ScannerStatus (what we read) ----------------------------------------
 
+// A resolution is offered to people and written back into ScanSettings, so only whole, plausible dpi.
+const MAX_DPI = 19_200;
+function isDpi(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && n <= MAX_DPI;
+}
+
 function resolutionsOf(caps: XmlElement): number[] {
   const found = new Set<number>();
   for (const r of descendants(caps, 'DiscreteResolution')) {
     const x = numberOf(child(r, 'XResolution'));
     const y = numberOf(child(r, 'YResolution'));
     // Like sane-airscan, only square resolutions: ScanSettings asks one number for both.
-    if (x !== null && x > 0 && (y === null || y === x)) found.add(x);
+    if (x !== null && isDpi(x) && (y === null || y === x)) found.add(x);
   }
   if (found.size === 0) {
     for (const range of descendants(caps, 'ResolutionRange')) {
@@ -317,7 +333,8 @@ export function parseCapabilities(xml: string): ScannerCapabilities {
 export function parseStatus(xml: string): ScannerStatus {
   const root = parseXml(xml);
   if (root.name !== 'ScannerStatus') throw new EsclXmlError(`expected ScannerStatus, got ${root.name}`);
-  const state = STATES[textOf(child(root, 'State')) ?? ''];
+  const keyword = textOf(child(root, 'State')) ?? '';
+  const state = Object.hasOwn(STATES, keyword) ? STATES[keyword] : undefined;
   if (!state) throw new EsclXmlError('ScannerStatus has no known State');
   const adf = textOf(child(root, 'AdfState'));
   return { state, adf: adf ? adf.replace(/^Scanner/, '') : null };

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OAuth2Client } from 'google-auth-library';
 import { UpstreamError } from '../domain/errors.js';
 import type { UploadedFile, UploadRequest } from '../domain/ports.js';
@@ -19,6 +20,7 @@ export interface ResumableOptions {
 }
 
 const QUANTUM = 256 * 1024;
+const CANCEL_TIMEOUT_MS = 10_000;
 
 interface Answer {
   status: number;
@@ -58,15 +60,53 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
     signal: request.signal,
     validateStatus: () => true,
   })) as Answer;
-  if (start.status === 401 || start.status === 404 || start.status === 403 || start.status >= 500) {
+  if (start.status >= 400) {
+    // Mapped like any Drive answer (401 signed out, 429 with its Retry-After, ...).
     throw Object.assign(new Error('resumable start failed'), {
-      response: { status: start.status, data: start.data },
+      response: { status: start.status, data: start.data, headers: start.headers },
     });
   }
   const sessionUri = header(start.headers, 'location');
   if (!sessionUri)
     throw new UpstreamError('drive_unavailable', 'Google Drive did not start the upload. Try again.');
 
+  try {
+    return await sendChunks(options, sessionUri, chunk, maxFailures, retryDelayMs);
+  } catch (err) {
+    // Giving up (or canceled): an open session keeps the bytes sent so far at Google for a week.
+    await cancelSession(auth, sessionUri);
+    throw err;
+  }
+}
+
+/**
+ * Cancels a resumable session: DELETE on the session URI, which Google answers with 499. Best effort,
+ * and never tied to the job's signal, because a canceled job must still close its session.
+ * https://cloud.google.com/storage/docs/performing-resumable-uploads#cancel-upload
+ */
+async function cancelSession(auth: OAuth2Client, sessionUri: string): Promise<void> {
+  try {
+    await auth.request({
+      url: sessionUri,
+      method: 'DELETE',
+      validateStatus: () => true,
+      timeout: CANCEL_TIMEOUT_MS,
+      retry: false,
+    });
+  } catch {
+    // Unreachable now: Google drops an unfinished session after a week on its own.
+  }
+}
+
+async function sendChunks(
+  options: ResumableOptions,
+  sessionUri: string,
+  chunk: number,
+  maxFailures: number,
+  retryDelayMs: number,
+): Promise<UploadedFile> {
+  const { auth, request } = options;
+  const total = request.size;
   const file = await open(request.filePath, 'r');
   try {
     let offset = 0;
@@ -92,14 +132,17 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
         if (request.signal?.aborted) throw err;
         answer = { status: 0, headers: {}, data: null };
       }
-      if (answer.status === 200 || answer.status === 201) {
-        const data = answer.data as { id?: string; name?: string };
-        return { id: data.id ?? '', name: data.name ?? request.name };
-      }
+      if (answer.status === 200 || answer.status === 201) return uploadedFile(answer.data, request.name);
       if (answer.status === 308) {
-        offset = nextOffsetFrom(header(answer.headers, 'range'));
-        failures = 0;
-        continue;
+        const next = nextOffsetFrom(header(answer.headers, 'range'));
+        if (next > offset && next <= total) {
+          offset = next;
+          failures = 0;
+          continue;
+        }
+        // A 308 that takes nothing more (or claims bytes never sent) counts as a failed chunk, so a
+        // confused server cannot keep us sending the same chunk forever.
+        answer = { status: 0, headers: {}, data: null };
       }
       if (answer.status === 404 || answer.status === 410) {
         throw new UpstreamError('drive_unavailable', 'The upload to Google Drive expired. Try again.');
@@ -119,7 +162,7 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
           },
         );
       }
-      await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (failures - 1)));
+      await sleep(retryDelayMs * 2 ** (failures - 1), undefined, { signal: request.signal });
       const known = await queryOffset({
         auth,
         uri: sessionUri,
@@ -133,6 +176,21 @@ export async function resumableUpload(options: ResumableOptions): Promise<Upload
   } finally {
     await file.close();
   }
+}
+
+/**
+ * The file Drive made, from its final answer. Without an id the upload may or may not have landed:
+ * not retryable, since sending it again could leave two copies.
+ */
+function uploadedFile(data: unknown, fallbackName: string): UploadedFile {
+  const { id, name } = (data && typeof data === 'object' ? data : {}) as { id?: unknown; name?: unknown };
+  if (typeof id !== 'string' || !id) {
+    throw new UpstreamError(
+      'drive_unavailable',
+      'Google Drive did not confirm the upload. Check the folder before sending the scan again.',
+    );
+  }
+  return { id, name: typeof name === 'string' ? name : fallbackName };
 }
 
 /** Asks how much of the upload Drive holds (`Content-Range: bytes *\/N`). */
@@ -154,10 +212,7 @@ async function queryOffset(q: {
       responseType: 'json',
     })) as Answer;
     if (answer.status === 308) return nextOffsetFrom(header(answer.headers, 'range'));
-    if (answer.status === 200 || answer.status === 201) {
-      const data = answer.data as { id?: string; name?: string };
-      return { id: data.id ?? '', name: data.name ?? '' };
-    }
+    if (answer.status === 200 || answer.status === 201) return uploadedFile(answer.data, '');
   } catch {
     // the next chunk attempt fails again and counts towards maxFailures
   }

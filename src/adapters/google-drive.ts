@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { OAuth2Client } from 'google-auth-library';
 import { type drive_v3, drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import { FOLDER_MIME, isFolder, isGoogleEditorFile } from '../domain/document-formats.js';
+import { UpstreamError } from '../domain/errors.js';
 import type {
   DownloadResult,
   Drive,
@@ -29,6 +30,14 @@ export interface GoogleDriveOptions {
   chunkBytes?: number;
   /** Per-request timeout for metadata calls. */
   timeoutMs?: number;
+  /**
+   * A download that receives nothing for this long is stopped (download_stalled). Downloads have no
+   * overall timeout (a big file on a slow line may take minutes), so this is what stops one whose
+   * connection stays open but says nothing, long before the job's own time limit.
+   */
+  downloadIdleMs?: number;
+  /** Resumable uploads: consecutive failed chunks before giving up, and the first wait (doubles). */
+  uploadRetry?: { maxFailures: number; retryDelayMs: number };
 }
 
 const FILE_FIELDS = 'id, name, mimeType, size, modifiedTime';
@@ -72,6 +81,8 @@ export class GoogleDriveConnector implements DriveConnector {
       resumableThresholdBytes: 5 * 1024 * 1024,
       chunkBytes: 8 * 1024 * 1024,
       timeoutMs: 20_000,
+      downloadIdleMs: 30_000,
+      uploadRetry: { maxFailures: 5, retryDelayMs: 300 },
       ...options,
     };
   }
@@ -81,16 +92,28 @@ export class GoogleDriveConnector implements DriveConnector {
   }
 }
 
+/** A string field of Drive's answer, or null when it is missing or of another type. */
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
 function toItem(f: drive_v3.Schema$File): DriveItem {
-  const mimeType = f.mimeType ?? 'application/octet-stream';
+  // The JSON is from outside: a field of the wrong type is treated as missing, never passed on.
+  const mimeType = text(f.mimeType) ?? 'application/octet-stream';
+  // Drive sends int64 as a decimal string; anything else is no size rather than NaN.
+  const raw: unknown = f.size;
+  const size =
+    (typeof raw === 'string' && /^\d{1,15}$/.test(raw)) || (Number.isSafeInteger(raw) && (raw as number) >= 0)
+      ? Number(raw)
+      : null;
   return {
-    id: f.id ?? '',
-    name: f.name ?? '',
+    id: text(f.id) ?? '',
+    name: text(f.name) ?? '',
     mimeType,
     isFolder: isFolder(mimeType),
-    size: f.size != null ? Number(f.size) : null,
-    modifiedTime: f.modifiedTime ?? null,
-    ...(f.thumbnailLink !== undefined ? { thumbnailLink: f.thumbnailLink ?? null } : {}),
+    size,
+    modifiedTime: text(f.modifiedTime),
+    ...(f.thumbnailLink !== undefined ? { thumbnailLink: text(f.thumbnailLink) } : {}),
   };
 }
 
@@ -120,9 +143,9 @@ class GoogleDrive implements Drive {
   async whoAmI(): Promise<DriveUser> {
     try {
       const { data } = await this.api.about.get({ fields: 'user(displayName, emailAddress)' });
-      const email = data.user?.emailAddress;
+      const email = text(data.user?.emailAddress);
       if (!email) throw new Error('about.get returned no email');
-      return { email, name: data.user?.displayName ?? email };
+      return { email, name: text(data.user?.displayName) ?? email };
     } catch (err) {
       throw mapDriveError(err);
     }
@@ -138,14 +161,14 @@ class GoogleDrive implements Drive {
         });
         return {
           files: (data.drives ?? []).map((d) => ({
-            id: d.id ?? '',
-            name: d.name ?? '',
+            id: text(d.id) ?? '',
+            name: text(d.name) ?? '',
             mimeType: FOLDER_MIME,
             isFolder: true,
             size: null,
             modifiedTime: null,
           })),
-          nextPageToken: data.nextPageToken ?? null,
+          nextPageToken: text(data.nextPageToken),
         };
       }
       const { data } = await this.api.files.list({
@@ -156,7 +179,7 @@ class GoogleDrive implements Drive {
       const listed = data.files ?? [];
       const files = listed.map(toItem);
       if (query.search) await this.addParentNames(files, listed);
-      return { files, nextPageToken: data.nextPageToken ?? null };
+      return { files, nextPageToken: text(data.nextPageToken) };
     } catch (err) {
       throw mapDriveError(err);
     }
@@ -239,30 +262,45 @@ class GoogleDrive implements Drive {
 
   async download(file: DriveItem, destinationPath: string, signal?: AbortSignal): Promise<DownloadResult> {
     const exporting = isGoogleEditorFile(file.mimeType);
-    let body: Readable;
+    // Armed before the request (a server that never answers) and again on every chunk.
+    const stall = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => stall.abort(), this.options.downloadIdleMs);
+    };
+    const both = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
+    let bytes = 0;
     try {
+      arm();
       const res = exporting
         ? await this.api.files.export(
             { fileId: file.id, mimeType: 'application/pdf' },
-            { responseType: 'stream', signal, timeout: 0 },
+            { responseType: 'stream', signal: both, timeout: 0 },
           )
         : await this.api.files.get(
             { fileId: file.id, alt: 'media', supportsAllDrives: true },
-            { responseType: 'stream', signal, timeout: 0 },
+            { responseType: 'stream', signal: both, timeout: 0 },
           );
-      body = res.data as unknown as Readable;
+      const body = res.data as unknown as Readable;
+      body.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        arm();
+      });
+      // The temporary file already exists with mode 0600; 'w' truncates it (a retry starts from
+      // scratch, never after a broken first try's bytes) and keeps the mode.
+      await pipeline(body, createWriteStream(destinationPath, { flags: 'w' }), { signal: both });
     } catch (err) {
+      if (stall.signal.aborted && !signal?.aborted) {
+        throw new UpstreamError(
+          'download_stalled',
+          'Google Drive stopped sending the file. Try again in a minute.',
+          { retryable: true, cause: err },
+        );
+      }
       throw mapDriveError(err, file.id);
-    }
-    let bytes = 0;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    try {
-      // The temporary file already exists with mode 0600; 'w' truncates it and keeps the mode.
-      await pipeline(body, createWriteStream(destinationPath, { flags: 'w' }), { signal });
-    } catch (err) {
-      throw mapDriveError(err, file.id);
+    } finally {
+      clearTimeout(timer);
     }
     return { bytes, mimeType: exporting ? 'application/pdf' : file.mimeType };
   }
@@ -290,6 +328,7 @@ class GoogleDrive implements Drive {
           auth: this.auth,
           apiRoot: this.options.apiRoot,
           chunkBytes: this.options.chunkBytes,
+          ...this.options.uploadRetry,
           request,
         });
       }

@@ -60,12 +60,19 @@ export class GoogleOAuthSignIn implements GoogleSignIn {
         code: options.code,
         codeVerifier: options.codeVerifier,
       });
-      if (!tokens.access_token) throw new Error('no access token in the answer');
+      // The answer is JSON from outside: a field of the wrong type counts as missing.
+      const accessToken = tokens.access_token;
+      if (typeof accessToken !== 'string' || !accessToken.trim()) {
+        throw new Error('no access token in the answer');
+      }
+      const expiresAt = tokens.expiry_date;
       return {
-        accessToken: tokens.access_token,
-        expiresAt: tokens.expiry_date ?? Date.now() + 3_000_000,
-        scopes: (tokens.scope ?? '').split(' ').filter(Boolean),
-        ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+        accessToken,
+        expiresAt: Number.isFinite(expiresAt) ? (expiresAt as number) : Date.now() + 3_000_000,
+        scopes: typeof tokens.scope === 'string' ? tokens.scope.split(' ').filter(Boolean) : [],
+        ...(typeof tokens.refresh_token === 'string' && tokens.refresh_token
+          ? { refreshToken: tokens.refresh_token }
+          : {}),
       };
     } catch (err) {
       const status = (err as { status?: number; response?: { status?: number } }).response?.status;

@@ -464,7 +464,8 @@ export function statusToError(
   if (statusCode.startsWith('successful-ok') || /^0x00[0-9a-f]{2}$/i.test(statusCode)) return null;
   const cause = new Error(`IPP status ${statusCode}`);
   if (BUSY.has(statusCode)) {
-    return new UpstreamError('printer_busy', 'The printer is busy. The job will be sent again in a moment.', {
+    // Retried while tries remain; the message is what the person reads once they have run out.
+    return new UpstreamError('printer_busy', 'The printer stayed busy. Try again in a minute.', {
       retryable: true,
       cause,
     });

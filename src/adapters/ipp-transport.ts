@@ -141,7 +141,7 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
       });
       stream.pipe(request);
     });
-    return decodeResponse(body);
+    return decodeAnswer(body);
   } finally {
     clearTimeout(timer);
     if (onAbort) exchange.signal?.removeEventListener('abort', onAbort);
@@ -149,6 +149,27 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
     (request as ClientRequest | undefined)?.destroy();
     await file?.close().catch(() => undefined);
   }
+}
+
+/**
+ * A 200 answer that is not IPP (a web page, a truncated message, noise) is the printer's fault, and not
+ * something that a person can fix by checking the cable: it gets its own code. Not retryable: for a
+ * Print-Job the printer may have taken the job before it garbled the answer.
+ */
+function decodeAnswer(body: Buffer): IppResponse {
+  try {
+    return decodeResponse(body);
+  } catch (err) {
+    throw badResponse(err);
+  }
+}
+
+function badResponse(cause: unknown): UpstreamError {
+  return new UpstreamError(
+    'printer_bad_response',
+    'The printer sent an answer that could not be read. If a job was sent, check at the printer whether it printed; ask the administrator to check the printer.',
+    { cause },
+  );
 }
 
 function readResponse(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -181,6 +202,9 @@ function isCertificateError(error: NodeJS.ErrnoException): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code);
 }
 
+const NO_ANSWER =
+  'The document was sent but the printer did not confirm it. Check at the printer whether it printed before printing it again.';
+
 function toError(failure: Failure, { retryable }: { retryable: boolean }): unknown {
   switch (failure.kind) {
     case 'aborted':
@@ -189,15 +213,20 @@ function toError(failure: Failure, { retryable }: { retryable: boolean }): unkno
     case 'local':
       return failure.error;
     case 'timeout':
+      // A document that went out whole without an answer may be printing: sending it again could print
+      // it twice, so the person is told to look at the printer first (and it is not retried).
+      if (!retryable) {
+        return new UpstreamError('printer_no_answer', NO_ANSWER, {
+          cause: new Error('IPP request timed out after the document was sent'),
+        });
+      }
       return new UpstreamError(
         'printer_unreachable',
         'The printer did not answer in time. Check that it is switched on and connected.',
         { retryable, cause: new Error('IPP request timed out') },
       );
     case 'too-large':
-      return new UpstreamError('printer_unreachable', 'The printer sent an answer that could not be read.', {
-        cause: new Error('IPP response exceeds the size limit'),
-      });
+      return badResponse(new Error('IPP response exceeds the size limit'));
     case 'http':
       return httpStatusError(failure.status);
     case 'network': {
@@ -209,6 +238,8 @@ function toError(failure: Failure, { retryable }: { retryable: boolean }): unkno
           { cause: error },
         );
       }
+      // The same doubt as a timeout: the connection broke after the whole document went out.
+      if (!retryable) return new UpstreamError('printer_no_answer', NO_ANSWER, { cause: error });
       const message = NOT_FOUND_CODES.has(error.code ?? '')
         ? 'The printer could not be found on the network. Check the printer address in the settings.'
         : 'The printer is not answering. Check that it is switched on and connected.';
@@ -220,7 +251,8 @@ function toError(failure: Failure, { retryable }: { retryable: boolean }): unkno
 function httpStatusError(status: number): UpstreamError {
   const cause = new Error(`HTTP status ${status}`);
   if (status === 503) {
-    return new UpstreamError('printer_busy', 'The printer is busy. The job will be sent again in a moment.', {
+    // Retried while tries remain; the message is what the person reads once they have run out.
+    return new UpstreamError('printer_busy', 'The printer stayed busy. Try again in a minute.', {
       retryable: true,
       cause,
     });

@@ -14,6 +14,13 @@ class InMemoryJobStore<T extends { updatedAt: number }> {
     for (const [id, j] of this.jobs) if (j.updatedAt < cutoff) this.jobs.delete(id);
   }
 
+  async replace(expected: T, next: T): Promise<boolean> {
+    const stored = this.jobs.get(this.idOf(expected));
+    if (!stored || JSON.stringify(stored) !== JSON.stringify(expected)) return false;
+    await this.save(next);
+    return true;
+  }
+
   async get(id: string): Promise<T | null> {
     const job = this.jobs.get(id);
     return job ? { ...job } : null;

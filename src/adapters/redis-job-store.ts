@@ -8,6 +8,12 @@ export interface RedisJobStoreOptions {
   keepSeconds?: number;
 }
 
+/** SET key next only when key holds exactly `expected` (the JSON this instance last read). */
+const REPLACE_IF_UNCHANGED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
 /** Jobs visible to every instance; each job is one JSON key that expires a day after its last change. */
 class RedisJobStore<T> {
   private readonly prefix: string;
@@ -27,6 +33,15 @@ class RedisJobStore<T> {
     await this.client.set(this.prefix + this.idOf(job), JSON.stringify(job), {
       expiration: { type: 'EX', value: this.keepSeconds },
     });
+  }
+
+  async replace(expected: T, next: T): Promise<boolean> {
+    // One script, so the comparison and the write are atomic across instances.
+    const done = await this.client.eval(REPLACE_IF_UNCHANGED, {
+      keys: [this.prefix + this.idOf(expected)],
+      arguments: [JSON.stringify(expected), JSON.stringify(next), String(this.keepSeconds)],
+    });
+    return done === 1;
   }
 
   async get(id: string): Promise<T | null> {

@@ -58,9 +58,16 @@ export class RateLimitedError extends AppError {
 export class UpstreamError extends AppError {
   /** Whether trying again later may succeed (rate limits, 5xx, busy printer). */
   readonly retryable: boolean;
-  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  /** How long the upstream asked us to wait before trying again (Retry-After), when it said so. */
+  readonly retryAfterMs: number | null;
+  constructor(
+    code: string,
+    message: string,
+    options: { retryable?: boolean; retryAfterMs?: number | null; cause?: unknown } = {},
+  ) {
     super(code, 502, message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs ?? null;
   }
 }
 
@@ -100,5 +107,29 @@ export class ConversionFailedError extends AppError {
     options?: { cause?: unknown },
   ) {
     super('conversion_failed', 502, message, options);
+  }
+}
+
+/** TEMP_DIR has no room left (ENOSPC, EDQUOT): nothing can be received or printed until space is freed. */
+export class TempFullError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'temp_full',
+      507,
+      'The connector has no room left to hold documents right now. Try again later, or ask your administrator to free up space.',
+      options,
+    );
+  }
+}
+
+/** TEMP_DIR cannot be written (EROFS, EACCES): a read-only disk or lost permissions. */
+export class TempUnwritableError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'temp_unwritable',
+      503,
+      'The connector cannot store documents right now. Try again later, or ask your administrator to check its storage.',
+      options,
+    );
   }
 }

@@ -259,7 +259,9 @@ export interface PrinterJobStatus {
 
 /**
  * A print system the connector can talk to. Failures are UpstreamErrors with codes
- * printer_unreachable, printer_busy (retryable), format_not_supported, printer_refused.
+ * printer_unreachable, printer_busy (retryable), format_not_supported, printer_refused,
+ * printer_bad_response (an answer that is not IPP) and printer_no_answer (a document sent whole
+ * without an answer: it may have printed, so it is not retried).
  */
 export interface PrintSystem {
   /** One Get-Printer-Attributes: state, reasons, options, defaults. Throws printer_unreachable in time. */
@@ -367,16 +369,35 @@ export interface PrintJob {
   pagesDone: number | null;
   /** How the document reaches the printer; absent (jobs stored before pull existed) means ipp. */
   delivery?: PrintDelivery;
+  /** The instance that runs the job (absent on jobs stored before instances were recorded). */
+  instanceId?: string;
   createdAt: number;
   updatedAt: number;
 }
 
-export interface PrintJobStore {
-  /** Stores (creates or replaces) a job. */
-  save(job: PrintJob): Promise<void>;
+/**
+ * Jobs shared by every instance. Changes are compare-and-set: an instance replaces the job only when
+ * it is still what that instance last read, so a cancel recorded by another instance is never
+ * overwritten by the owner's next progress update.
+ */
+export interface JobStore<T> {
+  /** Stores a new job (or replaces it unconditionally). */
+  save(job: T): Promise<void>;
+  /** Replaces `expected` by `next` only if the stored job is still exactly `expected`; false otherwise. */
+  replace(expected: T, next: T): Promise<boolean>;
   /** A job by id, or null. */
-  get(jobId: string): Promise<PrintJob | null>;
+  get(id: string): Promise<T | null>;
 }
+
+/** The instances serving now, so a job whose instance died can be reported failed. */
+export interface RunningInstances {
+  /** This process's id, recorded on every job it runs. */
+  readonly id: string;
+  /** Whether the instance with this id is still running (its lease has not lapsed). */
+  alive(id: string): Promise<boolean>;
+}
+
+export type PrintJobStore = JobStore<PrintJob>;
 
 // ---- Pulled documents (prepared files a device fetches once from a capability URL) ----------
 
@@ -570,13 +591,10 @@ export interface ScanJob {
   fileId: string | null;
   duplicateName: boolean;
   error: { code: string; message: string } | null;
+  /** The instance that runs the job (absent on jobs stored before instances were recorded). */
+  instanceId?: string;
   createdAt: number;
   updatedAt: number;
 }
 
-export interface ScanJobStore {
-  /** Stores (creates or replaces) a job. */
-  save(job: ScanJob): Promise<void>;
-  /** A job by id, or null. */
-  get(scanJobId: string): Promise<ScanJob | null>;
-}
+export type ScanJobStore = JobStore<ScanJob>;

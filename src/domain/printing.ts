@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js';
 import { type DocumentPlan, type DocumentStep, planDocument, planPullDocument } from './document-plan.js';
-import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
+import { AppError, BadInputError, NotFoundError, SignedOutError, UpstreamError } from './errors.js';
+import { changeJob, hasEnded } from './job-changes.js';
 import type {
   AuditLog,
   Clock,
@@ -15,6 +17,7 @@ import type {
   PrintJobStore,
   PrintSystem,
   PrintTicket,
+  RunningInstances,
 } from './ports.js';
 import { checkTicket, refusedOptionsError } from './print-options.js';
 import type { PrinterDirectory } from './printers.js';
@@ -38,8 +41,14 @@ export interface PrintServiceOptions {
   jobTimeoutMs?: number;
   /** Tries for Drive metadata and downloads and for a busy printer, with exponential backoff from baseDelayMs. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Which instances are alive: a job whose instance died is reported failed when asked about. */
+  instances: RunningInstances;
   /** Called when a job ends, for logs. */
   onJobEnded?: (job: PrintJob) => void;
+  /** A failure no job could record (the job store itself failed), for logs. */
+  onError?: (err: unknown, context: { task: string; id?: string }) => void;
+  /** Google refused the session's token during a job (Drive 401): the session must end now. */
+  onSignedOut?: (sessionId: string) => Promise<void>;
 }
 
 export interface PrintRequest {
@@ -53,6 +62,8 @@ export interface PrintRequest {
   userEmail: string;
   /** ipp (default): sent with Print-Job; pull: prepared as a PDF the device fetches from a link. */
   delivery?: PrintDelivery;
+  /** The session that asked, ended when Google refuses its token during the job. */
+  sessionId?: string;
 }
 
 /** A job as its owner sees it: with the pull link while the document waits to be fetched. */
@@ -63,11 +74,23 @@ type Target = { kind: 'ipp'; description: PrinterDescription } | { kind: 'pull';
 
 const ENDED: ReadonlySet<PrintJobState> = new Set(['completed', 'failed', 'canceled']);
 
+/** The state of a job whose work was stopped by a shutdown (or whose instance died). */
+const STOPPED = {
+  code: 'connector_stopped',
+  message: 'The connector restarted before the job ended. Print it again.',
+} as const;
+const STOPPED_AT_PRINTER = {
+  code: 'connector_stopped_at_printer',
+  message: 'The connector restarted while the printer had the job. Check the printer before printing again.',
+} as const;
+
 /** Prints Drive files: download to a temporary file, Print-Job, follow the job, delete the file. */
 export class PrintService {
-  private readonly opts: Required<Omit<PrintServiceOptions, 'onJobEnded' | 'pulls'>> &
-    Pick<PrintServiceOptions, 'onJobEnded' | 'pulls'>;
-  private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  private readonly opts: Required<
+    Omit<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onError' | 'onSignedOut'>
+  > &
+    Pick<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onSignedOut'>;
+  private readonly tasks: BackgroundWork;
 
   constructor(options: PrintServiceOptions) {
     this.opts = {
@@ -76,6 +99,7 @@ export class PrintService {
       retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 },
       ...options,
     };
+    this.tasks = new BackgroundWork('print job', { onError: options.onError ?? (() => undefined) });
   }
 
   /**
@@ -108,6 +132,7 @@ export class PrintService {
       converts: plan.steps.length > 0,
       pagesDone: null,
       delivery: target.kind,
+      instanceId: this.opts.instances.id,
       createdAt: now,
       updatedAt: now,
     };
@@ -118,16 +143,10 @@ export class PrintService {
       fileId: file.id,
       detail: { jobId: job.jobId, printerId: printer.id, format: plan.documentFormat, delivery: target.kind },
     });
-    const abort = new AbortController();
-    const promise = this.run(job, {
-      ...request,
-      printer,
-      target,
-      file,
-      plan,
-      signal: abort.signal,
-    }).finally(() => this.running.delete(job.jobId));
-    this.running.set(job.jobId, { promise, abort });
+    const context = { ...request, printer, target, file, plan };
+    this.tasks.start(job.jobId, (signal) => this.run(job, { ...context, signal }), {
+      onCrash: (err) => this.crashed(job, request.userEmail, err),
+    });
     return job;
   }
 
@@ -198,9 +217,12 @@ export class PrintService {
     return description;
   }
 
-  /** A job, only for its owner (others get the same 404 as for an unknown id); with its pull link when ready. */
+  /**
+   * A job, only for its owner (others get the same 404 as for an unknown id); with its pull link when
+   * ready. A job whose instance died (kill -9, power cut) is recorded as failed now.
+   */
   async status(jobId: string, ownerKey: string): Promise<PrintJobView> {
-    const job = await this.owned(jobId, ownerKey);
+    const job = await this.orphanChecked(await this.owned(jobId, ownerKey));
     if (job.state !== 'ready' || !this.opts.pulls) return job;
     return { ...job, documentUrl: this.opts.pulls.documentUrl(job.jobId) };
   }
@@ -212,27 +234,45 @@ export class PrintService {
     return job;
   }
 
+  /** Fails a job that has not ended when the instance running it is gone. */
+  private async orphanChecked(job: PrintJob): Promise<PrintJob> {
+    const { instances } = this.opts;
+    if (hasEnded(job.state) || !job.instanceId || job.instanceId === instances.id) return job;
+    if (await instances.alive(job.instanceId)) return job;
+    const failed = await this.update(job, { state: 'failed', error: { ...STOPPED } });
+    if (failed.state === 'failed' && job.state !== 'failed') await this.end(failed);
+    return failed;
+  }
+
   /**
    * Cancels a job that has not ended: stops the download or send, and cancels it at the printer; a
    * document waiting to be fetched is withdrawn (its link stops working) and deleted.
    */
   async cancel(jobId: string, ownerKey: string): Promise<PrintJobView> {
-    const job = await this.owned(jobId, ownerKey);
+    const job = await this.orphanChecked(await this.owned(jobId, ownerKey));
     if (ENDED.has(job.state)) return job;
-    const run = this.running.get(jobId);
-    if (run) {
-      run.abort.abort(new CanceledSignal());
-      await run.promise;
-    }
+    const ranHere = await this.tasks.stop(jobId, new CanceledSignal());
     const current = await this.owned(jobId, ownerKey);
     if (current.state === 'ready') {
       await this.opts.pulls?.withdraw(jobId);
       await this.end(await this.update(current, { state: 'canceled' }));
-    } else if (!run) {
-      // Started by another instance: record the wish; that instance's polling sees it.
-      await this.update(job, { state: 'canceled' });
+    } else if (!ranHere && !ENDED.has(current.state)) {
+      // Started by another instance: record the wish (compare-and-set, so that instance's next
+      // update cannot overwrite it); it sees the cancel at its next update or poll and stops.
+      await this.update(current, { state: 'canceled' });
     }
     return this.status(jobId, ownerKey);
+  }
+
+  /** A job whose work failed outside its own handling (its store failed): recorded as failed. */
+  private async crashed(job: PrintJob, userEmail: string, _err: unknown): Promise<void> {
+    const stored = await this.opts.jobs.get(job.jobId);
+    if (!stored || ENDED.has(stored.state)) return;
+    const failed = await this.update(stored, {
+      state: 'failed',
+      error: { code: 'print_failed', message: 'Something went wrong while printing. Try again.' },
+    });
+    await this.end(failed, userEmail);
   }
 
   /** Whether a pull link would serve now, with the document's size and type (HEAD); uses nothing up. */
@@ -296,13 +336,25 @@ export class PrintService {
 
   /** Resolves when every running job has ended (tests, clean shutdown). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    await this.tasks.drain();
   }
 
-  /** Aborts every running job (shutdown); their temporary files are deleted on the way out. */
+  /** Waits up to `ms` for running jobs to end by themselves; true when they all did. */
+  drainWithin(ms: number): Promise<boolean> {
+    return this.tasks.drainWithin(ms);
+  }
+
+  /** How many jobs run in this process now. */
+  get runningCount(): number {
+    return this.tasks.size;
+  }
+
+  /**
+   * Stops every running job (shutdown): each is failed with "print it again" and canceled at the
+   * printer; their temporary files are deleted on the way out.
+   */
   async abortAll(): Promise<void> {
-    for (const run of this.running.values()) run.abort.abort(new CanceledSignal());
-    await this.drain();
+    await this.tasks.abortAll(new ShutdownSignal());
   }
 
   private async run(
@@ -378,6 +430,8 @@ export class PrintService {
       }
     } catch (err) {
       job = await this.fail(job, err, ctx.signal, deadline);
+      // An expired or revoked token ends the session at once: its token is discarded (and revoked).
+      if (err instanceof SignedOutError && ctx.sessionId) await this.opts.onSignedOut?.(ctx.sessionId);
     }
     if (ctx.target.kind === 'ipp') this.opts.printers.touch(ctx.printer.id);
     // A pulled document ends later: fetched, canceled or expired.
@@ -473,15 +527,22 @@ export class PrintService {
     deadline: AbortSignal,
   ): Promise<PrintJob> {
     const printer = this.opts.printers.configs().find((p) => p.id === job.printerId);
+    const shutdown = cancel.aborted && cancel.reason instanceof ShutdownSignal;
     if (
       job.ippJobId !== null &&
       printer &&
+      !shutdown &&
       (cancel.aborted || deadline.aborted || err instanceof CanceledSignal)
     ) {
       // A job the printer already finished cannot be canceled: say that it printed ("too late").
       const status = await this.opts.printSystem.jobStatus(printer, job.ippJobId).catch(() => null);
       if (status?.phase === 'completed') return this.update(job, { state: 'completed', step: null });
       await this.opts.printSystem.cancel(printer, job.ippJobId).catch(() => undefined);
+    }
+    if (shutdown) {
+      // A document the printer already has is left to print; the person is told to look there.
+      const error = job.ippJobId === null ? { ...STOPPED } : { ...STOPPED_AT_PRINTER };
+      return this.update(job, { state: 'failed', error });
     }
     if (cancel.aborted || err instanceof CanceledSignal) return this.update(job, { state: 'canceled' });
     if (deadline.aborted) {
@@ -497,16 +558,8 @@ export class PrintService {
     return this.update(job, { state: 'failed', error });
   }
 
-  private async update(job: PrintJob, changes: Partial<PrintJob>): Promise<PrintJob> {
-    const next = { ...job, ...changes, updatedAt: this.opts.clock.now() };
-    await this.opts.jobs.save(next);
-    return next;
-  }
-}
-
-/** Thrown into a job's work to stop it because the person canceled. */
-class CanceledSignal extends Error {
-  constructor() {
-    super('canceled');
+  /** Compare-and-set: a cancel recorded by another instance wins (see changeJob). */
+  private update(job: PrintJob, changes: Partial<PrintJob>): Promise<PrintJob> {
+    return changeJob(this.opts.jobs, job.jobId, job, changes, this.opts.clock.now());
   }
 }

@@ -40,28 +40,66 @@ export function extensionFor(type: ScanType): string {
   return EXTENSIONS[type];
 }
 
+/** Windows device names, reserved with any extension too (NUL.pdf opens the null device). */
+const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])$/i;
+/** Half of a surrogate pair on its own: not text, and Drive would store U+FFFD or refuse it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /**
- * A name Drive and every desktop sync client accept: no path separators or characters Windows
- * forbids, no control characters, no leading dots, at most 200 characters, with the extension of
- * the real type. Drive itself allows almost anything, but synced copies end up on Windows.
+ * Invisible format characters (Unicode Cf): bidi overrides, embeddings and isolates (U+202A-202E,
+ * U+2066-2069), marks (U+200E/200F, U+061C), zero-width spaces, BOM, tag characters. They let a name
+ * pose as another ("invoice\u202Egpj.exe.pdf" shows as "invoicefdp.exe.jpg"). ZWNJ and ZWJ stay:
+ * Persian and Indic words and emoji sequences need them, and they do not reorder text.
  */
-export function cleanScanName(raw: string | undefined, type: ScanType, fallback: string): string {
-  const ext = extensionFor(type);
-  let name = (raw ?? '')
-    .normalize('NFC')
+const FORMAT_CHARS = /(?![\u200C\u200D])\p{Cf}/gu;
+/** C0 controls, DEL and C1 controls (U+0080-009F). */
+const CONTROL_CHARS = /\p{Cc}/gu;
+
+function cleanOnce(raw: string, maxLength: number): string {
+  let name = raw
+    .replace(LONE_SURROGATE, '')
+    .replace(FORMAT_CHARS, '')
+    // Tabs, line breaks and other spacing become one space before the remaining controls go.
     .replace(/\s+/g, ' ')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(CONTROL_CHARS, '')
+    .replace(/\s+/g, ' ')
+    .normalize('NFC')
     .replace(/[\\/:*?"<>|]+/g, '-')
     .trim()
     .replace(/^[.\-\s]+/, '')
     .replace(/[.\s]+$/, '');
-  if (name === '') name = fallback;
+  if (!/[^\s\u200C\u200D]/u.test(name)) return '';
+  const stem = name.split('.')[0]?.trimEnd() ?? '';
+  if (WINDOWS_RESERVED.test(stem)) name = `_${name}`;
+  // Counted in code points, so a cut never leaves half a surrogate pair.
+  const points = Array.from(name);
+  return points.length > maxLength
+    ? points
+        .slice(0, maxLength)
+        .join('')
+        .replace(/[.\s]+$/, '')
+    : name;
+}
+
+/**
+ * A file name Drive and every desktop sync client accept, that shows what it is: no bidi or other
+ * invisible format characters, no control characters, no path separators or characters Windows
+ * forbids, no leading dots or dashes, no trailing dots or spaces, no Windows device name, NFC, at
+ * most `maxLength` code points. Drive itself allows almost anything, but synced copies end up on
+ * Windows and macOS. Never empty: `fallback` (cleaned the same way), else "Scan".
+ */
+export function safeDriveName(raw: string | undefined, fallback: string, maxLength = 200): string {
+  return cleanOnce(raw ?? '', maxLength) || cleanOnce(fallback, maxLength) || 'Scan';
+}
+
+/** safeDriveName with the extension of the real type (a claimed .jpg on a PDF becomes .pdf). */
+export function cleanScanName(raw: string | undefined, type: ScanType, fallback: string): string {
+  const ext = extensionFor(type);
+  const name = safeDriveName(raw, fallback);
   const lower = name.toLowerCase();
   const known = Object.values(EXTENSIONS).concat(['.jpeg', '.tiff']);
   const hasExt = known.find((e) => lower.endsWith(e));
-  if (hasExt) name = name.slice(0, -hasExt.length).replace(/[.\s]+$/, '') || fallback;
-  return `${name.slice(0, 200 - ext.length)}${ext}`;
+  const bare = hasExt ? name.slice(0, -hasExt.length) : name;
+  return `${safeDriveName(bare, fallback, 200 - ext.length)}${ext}`;
 }
 
 /** What a device's HTTP filing form (`theOperation`) asks of a scan link. */

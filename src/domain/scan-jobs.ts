@@ -4,11 +4,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js';
 import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
+import { changeJob, hasEnded } from './job-changes.js';
 import type {
   AuditLog,
   Clock,
   Drive,
+  RunningInstances,
   ScanJob,
   ScanJobState,
   ScanJobStore,
@@ -42,7 +45,11 @@ export interface ScanJobServiceOptions {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** Pages one scan may have. Default 500. */
   maxPages?: number;
+  /** Which instances are alive: a job whose instance died is reported failed when asked about. */
+  instances: RunningInstances;
   onJobEnded?: (job: ScanJob) => void;
+  /** A failure no job could record (the job store itself failed), for logs. */
+  onError?: (err: unknown, context: { task: string; id?: string }) => void;
 }
 
 export interface ScanJobRequest {
@@ -66,11 +73,17 @@ export interface ScannerView {
 
 const ENDED: ReadonlySet<ScanJobState> = new Set(['completed', 'failed', 'canceled']);
 
+/** The state of a scan stopped by a shutdown (or whose instance died); nothing was uploaded. */
+const STOPPED = {
+  code: 'connector_stopped',
+  message: 'The connector restarted before the scan was saved. Scan again.',
+} as const;
+
 export class ScanJobService {
-  private readonly o: Required<Omit<ScanJobServiceOptions, 'onJobEnded'>> &
+  private readonly o: Required<Omit<ScanJobServiceOptions, 'onJobEnded' | 'onError'>> &
     Pick<ScanJobServiceOptions, 'onJobEnded'>;
   private readonly capabilityCache = new Map<string, { capabilities: ScannerCapabilities; until: number }>();
-  private readonly running = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  private readonly tasks: BackgroundWork;
   /** The end of each scanner's line: a new job starts when the one before it has ended. */
   private readonly lines = new Map<string, Promise<void>>();
 
@@ -82,6 +95,7 @@ export class ScanJobService {
       maxPages: 500,
       ...options,
     };
+    this.tasks = new BackgroundWork('scan job', { onError: options.onError ?? (() => undefined) });
   }
 
   /** The scanner of a printer, or null when it has none. */
@@ -135,52 +149,87 @@ export class ScanJobService {
       fileId: null,
       duplicateName: false,
       error: null,
+      instanceId: this.o.instances.id,
       createdAt: now,
       updatedAt: now,
     };
     await this.o.jobs.save(job);
-    const abort = new AbortController();
-    const before = this.lines.get(scanner.id) ?? Promise.resolve();
-    const promise = before
-      .then(() => this.run(job, scanner, request, abort.signal))
-      .catch(() => undefined)
-      .finally(() => this.running.delete(job.scanJobId));
+    const promise = this.tasks.start(job.scanJobId, (signal) => this.run(job, scanner, request, signal), {
+      after: this.lines.get(scanner.id),
+      onCrash: (err) => this.crashed(job, request.userEmail, err),
+    });
     this.lines.set(scanner.id, promise);
-    this.running.set(job.scanJobId, { promise, abort });
+    void promise.finally(() => {
+      if (this.lines.get(scanner.id) === promise) this.lines.delete(scanner.id);
+    });
     return job;
   }
 
-  /** A job, only for its owner (others get the same 404 as for an unknown id). */
+  /**
+   * A job, only for its owner (others get the same 404 as for an unknown id). A job whose instance
+   * died (kill -9, power cut) is recorded as failed now.
+   */
   async status(scanJobId: string, ownerKey: string): Promise<ScanJob> {
     const job = await this.o.jobs.get(scanJobId);
     if (!job || job.ownerKey !== ownerKey) throw new NotFoundError('No such scan job.', 'scan_job_not_found');
-    return job;
+    const { instances } = this.o;
+    if (hasEnded(job.state) || !job.instanceId || job.instanceId === instances.id) return job;
+    if (await instances.alive(job.instanceId)) return job;
+    const failed = await this.update(job, { state: 'failed', error: { ...STOPPED } });
+    if (failed.state === 'failed' && job.state !== 'failed') {
+      await this.o.audit.record({
+        event: 'scan.failed',
+        detail: { scanJobId: job.scanJobId, code: STOPPED.code },
+      });
+    }
+    return failed;
   }
 
   /** Cancels a job that has not ended: the scanner's job is deleted and nothing is uploaded. */
   async cancel(scanJobId: string, ownerKey: string): Promise<ScanJob> {
     const job = await this.status(scanJobId, ownerKey);
     if (ENDED.has(job.state)) return job;
-    const run = this.running.get(scanJobId);
-    if (run) {
-      run.abort.abort(new CanceledSignal());
-      await run.promise;
-    } else {
-      // Started by another instance: record the wish; that instance sees it between pages.
+    if (!(await this.tasks.stop(scanJobId, new CanceledSignal()))) {
+      // Started by another instance: record the wish (compare-and-set, so that instance's next
+      // update cannot overwrite it); it sees the cancel between pages and stops.
       await this.update(job, { state: 'canceled' });
     }
     return this.status(scanJobId, ownerKey);
   }
 
-  /** Resolves when every running job has ended (tests, clean shutdown). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+  /** A job whose work failed outside its own handling (its store failed): recorded as failed. */
+  private async crashed(job: ScanJob, userEmail: string, _err: unknown): Promise<void> {
+    const stored = await this.o.jobs.get(job.scanJobId);
+    if (!stored || ENDED.has(stored.state)) return;
+    await this.update(stored, {
+      state: 'failed',
+      error: { code: 'scan_failed', message: 'Something went wrong while scanning. Try again.' },
+    });
+    await this.o.audit.record({
+      event: 'scan.failed',
+      user: userEmail,
+      detail: { scanJobId: job.scanJobId, code: 'scan_failed' },
+    });
   }
 
-  /** Aborts every running job (shutdown); their temporary files are deleted on the way out. */
+  /** Resolves when every running job has ended (tests, clean shutdown). */
+  async drain(): Promise<void> {
+    await this.tasks.drain();
+  }
+
+  /** Waits up to `ms` for running jobs to end by themselves; true when they all did. */
+  drainWithin(ms: number): Promise<boolean> {
+    return this.tasks.drainWithin(ms);
+  }
+
+  /** How many jobs run (or wait for their scanner) in this process now. */
+  get runningCount(): number {
+    return this.tasks.size;
+  }
+
+  /** Stops every running job (shutdown): each fails with "scan again"; its files are deleted. */
   async abortAll(): Promise<void> {
-    for (const run of this.running.values()) run.abort.abort(new CanceledSignal());
-    await this.drain();
+    await this.tasks.abortAll(new ShutdownSignal());
   }
 
   private async capabilities(scanner: ScannerConfig): Promise<ScannerCapabilities> {
@@ -280,9 +329,10 @@ export class ScanJobService {
     cancel: AbortSignal,
     deadline: AbortSignal,
   ): Promise<ScanJob> {
-    const stored = await this.o.jobs.get(job.scanJobId);
-    if (cancel.aborted || err instanceof CanceledSignal || stored?.state === 'canceled')
-      return this.update(job, { state: 'canceled' });
+    if (cancel.aborted && cancel.reason instanceof ShutdownSignal) {
+      return this.update(job, { state: 'failed', error: { ...STOPPED } });
+    }
+    if (cancel.aborted || err instanceof CanceledSignal) return this.update(job, { state: 'canceled' });
     if (deadline.aborted) {
       return this.update(job, {
         state: 'failed',
@@ -317,19 +367,8 @@ export class ScanJobService {
     }
   }
 
-  private async update(job: ScanJob, changes: Partial<ScanJob>): Promise<ScanJob> {
-    const stored = await this.o.jobs.get(job.scanJobId);
-    // A cancel recorded by another instance wins over this instance's progress.
-    if (stored?.state === 'canceled' && changes.state !== 'canceled') throw new CanceledSignal();
-    const next = { ...job, ...changes, updatedAt: this.o.clock.now() };
-    await this.o.jobs.save(next);
-    return next;
-  }
-}
-
-/** Thrown into a job's work to stop it because the person canceled. */
-class CanceledSignal extends Error {
-  constructor() {
-    super('canceled');
+  /** Compare-and-set: a cancel recorded by another instance wins (see changeJob). */
+  private update(job: ScanJob, changes: Partial<ScanJob>): Promise<ScanJob> {
+    return changeJob(this.o.jobs, job.scanJobId, job, changes, this.o.clock.now());
   }
 }

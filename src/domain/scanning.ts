@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { AppError, BadInputError, ForbiddenError, NotFoundError, UnsupportedTypeError } from './errors.js';
 import type { AuditLog, Clock, Drive, ScanOutcome, ScanTicket, ScanTicketStore } from './ports.js';
-import { cleanScanName, filingAction, type ScanType, sniffScanType } from './scan-files.js';
-import type { TempFiles } from './temp-files.js';
+import { cleanScanName, filingAction, type ScanType, safeDriveName, sniffScanType } from './scan-files.js';
+import { diskFault, type TempFiles, type TempScope } from './temp-files.js';
 
 /** Combines page files (PDF, JPEG, PNG) into one PDF. */
 export interface PdfCombiner {
@@ -75,7 +75,16 @@ export class ScanService {
     this.o = { maxPages: 200, ...options };
   }
 
-  /** A scan uploaded from the panel's browser goes to Drive; the temporary file is deleted on every path. */
+  /**
+   * Runs one scan request of `user` (a panel upload, a device's upload): every temporary file it
+   * receives or makes lives in `files`, which deletes them when the request ends, on every path
+   * (success, a refused or broken upload, a client that went away), unless a ticket kept a page.
+   */
+  receive<T>(user: string, work: (files: TempScope) => Promise<T>): Promise<T> {
+    return this.scoped(user, 'scan', work);
+  }
+
+  /** A scan uploaded from the panel's browser goes to Drive; call inside `receive`, which deletes it. */
   async uploadFromPanel(input: {
     drive: Drive;
     file: ReceivedFile;
@@ -83,18 +92,16 @@ export class ScanService {
     userEmail: string;
     fallbackName: string;
   }) {
-    return this.deleting([input.file.path], input.userEmail, async () => {
-      const folder = await this.folder(input.drive, input.to.folderId);
-      const type = await this.typeOf(input.file.path);
-      return this.send(input.drive, {
-        path: input.file.path,
-        size: input.file.size,
-        type,
-        folderId: folder.id,
-        folderName: folder.name,
-        name: cleanScanName(input.to.name, type, input.fallbackName),
-        userEmail: input.userEmail,
-      });
+    const folder = await this.folder(input.drive, input.to.folderId);
+    const type = await this.typeOf(input.file.path);
+    return this.send(input.drive, {
+      path: input.file.path,
+      size: input.file.size,
+      type,
+      folderId: folder.id,
+      folderName: folder.name,
+      name: cleanScanName(input.to.name, type, input.fallbackName),
+      userEmail: input.userEmail,
     });
   }
 
@@ -120,7 +127,7 @@ export class ScanService {
       folderId: folder.id,
       folderName: folder.name,
       // The real extension is known only when the bytes arrive; keep the bare cleaned name.
-      name: (input.to.name ?? '').trim() || input.fallbackName,
+      name: safeDriveName(input.to.name, input.fallbackName),
       pages: input.pages,
       expiresAt,
       parts: [],
@@ -135,17 +142,16 @@ export class ScanService {
   }
 
   /**
-   * A device's HTTP filing request on a scan link. Only PutFile (or our own `file` form) uses the
-   * ticket; directory operations succeed and change nothing, DeleteFile is refused. Whatever was
-   * received is deleted here unless it became the upload.
+   * A device's HTTP filing request on a scan link, inside `receive`. Only PutFile (or our own `file`
+   * form) uses the ticket; directory operations succeed and change nothing, DeleteFile is refused.
    */
   async fileWithTicket(
     capability: string,
     input: { operation: string | undefined; file: ReceivedFile | null },
+    files: TempScope,
   ): Promise<{ fileId: string; name: string } | { pages: number } | { directory: true }> {
     const action = filingAction(input.operation);
-    if (action === 'put' && input.file) return this.receiveWithTicket(capability, input.file);
-    if (input.file) await this.o.temp.remove(input.file.path);
+    if (action === 'put' && input.file) return this.receiveWithTicket(capability, input.file, files);
     if (action === null)
       throw new BadInputError('Unknown operation. Use PutFile to send a scan.', 'unknown_operation');
     if (action === 'delete')
@@ -171,42 +177,34 @@ export class ScanService {
     return ticket;
   }
 
-  /** A device upload: the whole document ('one') or one page ('many'). */
+  /**
+   * A device upload: the whole document ('one') or one page ('many'). A page the ticket accepts is
+   * kept out of `files` (the ticket deletes it when it ends); anything else goes with `files`.
+   */
   async receiveWithTicket(
     capability: string,
     file: ReceivedFile,
+    files: TempScope,
   ): Promise<{ fileId: string; name: string } | { pages: number }> {
     const hash = hashOf(capability);
-    const ticket = await this.checkTicket(capability).catch(async (err) => {
-      await this.o.temp.remove(file.path);
-      throw err;
-    });
+    const ticket = await this.checkTicket(capability);
     if (ticket.pages === 'many') {
-      try {
-        const type = await this.typeOf(file.path);
-        if (type === 'image/tiff') {
-          throw new UnsupportedTypeError(
-            'Pages to combine must be PDF, JPEG or PNG.',
-            'unsupported_page_type',
-          );
-        }
-        if (ticket.parts.length >= this.o.maxPages)
-          throw new BadInputError('Too many pages for one scan.', 'too_many_pages');
-        if (!(await this.o.tickets.addPart(hash, file.path, this.o.clock.now()))) {
-          throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
-        }
-      } catch (err) {
-        await this.o.temp.remove(file.path);
-        throw err;
+      const type = await this.typeOf(file.path);
+      if (type === 'image/tiff') {
+        throw new UnsupportedTypeError('Pages to combine must be PDF, JPEG or PNG.', 'unsupported_page_type');
       }
+      if (ticket.parts.length >= this.o.maxPages)
+        throw new BadInputError('Too many pages for one scan.', 'too_many_pages');
+      if (!(await this.o.tickets.addPart(hash, file.path, this.o.clock.now()))) {
+        throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+      }
+      // The ticket holds the page now and deletes it when it ends (finish, cancel, expiry, sign-out).
+      files.keep(file.path);
       return { pages: ticket.parts.length + 1 };
     }
     const taken = await this.o.tickets.take(hash, this.o.clock.now());
-    if (!taken) {
-      await this.o.temp.remove(file.path);
-      throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
-    }
-    return this.complete(taken, [file]);
+    if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
+    return this.complete(taken, [file], files);
   }
 
   /** Ends a 'many' ticket from the device: combines the pages into one PDF and uploads it. */
@@ -258,10 +256,14 @@ export class ScanService {
       throw new BadInputError('No pages were received for this scan yet.', 'no_pages');
     const taken = await this.o.tickets.take(ticket.hash, this.o.clock.now());
     if (!taken) throw ticketGone('ticket_used', 'This scan link was already used. Start again at the panel.');
-    return this.complete(
-      taken,
-      taken.parts.map((path) => ({ path, size: 0 })),
-    );
+    return this.scoped(taken.userEmail, 'scan', (files) => {
+      files.adopt(taken.parts);
+      return this.complete(
+        taken,
+        taken.parts.map((path) => ({ path, size: 0 })),
+        files,
+      );
+    });
   }
 
   /** A ticket of this panel session; anyone else's is not found. */
@@ -285,32 +287,31 @@ export class ScanService {
     return expired.length;
   }
 
+  /** Uploads a taken ticket's document; `scope` holds its files and deletes them afterwards. */
   private async complete(
     ticket: ScanTicket,
     files: ReceivedFile[],
+    scope: TempScope,
   ): Promise<{ fileId: string; name: string }> {
     const ttl = Math.max(60_000, ticket.expiresAt - this.o.clock.now());
     const paths = files.map((f) => f.path);
     try {
-      const result = await this.deleting(paths, ticket.userEmail, async () => {
-        const drive = await this.o.driveForSession(ticket.sid);
-        if (!drive)
-          throw ticketGone(
-            'ticket_session_ended',
-            'The person who started this scan has signed out. Start again.',
-          );
-        const document = ticket.pages === 'many' ? await this.combined(paths) : null;
-        if (document) paths.push(document.path);
-        const type = document ? 'application/pdf' : await this.typeOf(paths[0] as string);
-        return this.send(drive, {
-          path: document?.path ?? (paths[0] as string),
-          size: document?.size ?? (files[0]?.size as number),
-          type,
-          folderId: ticket.folderId,
-          folderName: ticket.folderName,
-          name: cleanScanName(ticket.name, type, ticket.name),
-          userEmail: ticket.userEmail,
-        });
+      const drive = await this.o.driveForSession(ticket.sid);
+      if (!drive)
+        throw ticketGone(
+          'ticket_session_ended',
+          'The person who started this scan has signed out. Start again.',
+        );
+      const document = ticket.pages === 'many' ? await this.combined(paths, scope) : null;
+      const type = document ? 'application/pdf' : await this.typeOf(paths[0] as string);
+      const result = await this.send(drive, {
+        path: document?.path ?? (paths[0] as string),
+        size: document?.size ?? (files[0]?.size as number),
+        type,
+        folderId: ticket.folderId,
+        folderName: ticket.folderName,
+        name: cleanScanName(ticket.name, type, ticket.name),
+        userEmail: ticket.userEmail,
       });
       await this.o.outcomes.set(
         ticket.hash,
@@ -318,7 +319,8 @@ export class ScanService {
         ttl,
       );
       return { fileId: result.fileId, name: result.name };
-    } catch (err) {
+    } catch (caught) {
+      const err = diskFault(caught) ?? caught;
       const error =
         err instanceof AppError
           ? { code: err.code, message: err.message }
@@ -329,14 +331,14 @@ export class ScanService {
     // The used ticket stays (state 'used') until it expires, so a second use is told so (410).
   }
 
-  private async combined(pages: string[]): Promise<ReceivedFile> {
+  private async combined(pages: string[], scope: TempScope): Promise<ReceivedFile> {
     const typed = [];
     for (const path of pages) typed.push({ path, type: await this.typeOf(path) });
-    const out = await this.o.temp.create('scan');
+    const out = await scope.create();
     try {
       await this.o.combiner.combine(typed, out);
-    } catch {
-      await this.o.temp.remove(out);
+    } catch (err) {
+      if (diskFault(err)) throw err;
       // pdf-lib could not read a page whose first bytes looked right: the device sent a broken file.
       throw new BadInputError('A page of this scan could not be read. Scan it again.', 'unreadable_page');
     }
@@ -378,35 +380,29 @@ export class ScanService {
     };
   }
 
-  /** Runs work that consumes temporary files and deletes them afterwards, whatever happened. */
-  private async deleting<T>(paths: string[], userEmail: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * The one place scan temporary files end: runs `work` in a scope that deletes every file it
+   * created or adopted, on every path, and records `temp.deleted` (and `scan.failed` when a document
+   * was received but did not reach Drive). A disk fault becomes temp_full or temp_unwritable.
+   */
+  private async scoped<T>(user: string, reason: string, work: (files: TempScope) => Promise<T>): Promise<T> {
+    const files = this.o.temp.scope('scan', (deleted) =>
+      this.o.audit.record({ event: 'temp.deleted', user, detail: { files: deleted, reason } }),
+    );
     try {
-      return await work();
+      return await files.run(work);
     } catch (err) {
-      const code = err instanceof AppError ? err.code : 'scan_failed';
-      await this.o.audit.record({ event: 'scan.failed', user: userEmail, detail: { code } });
+      if (files.held > 0) {
+        const code = err instanceof AppError ? err.code : 'scan_failed';
+        await this.o.audit.record({ event: 'scan.failed', user, detail: { code } });
+      }
       throw err;
-    } finally {
-      let deleted = 0;
-      for (const p of paths) if (await this.o.temp.remove(p)) deleted++;
-      if (deleted > 0)
-        await this.o.audit.record({
-          event: 'temp.deleted',
-          user: userEmail,
-          detail: { files: deleted, reason: 'scan' },
-        });
     }
   }
 
+  /** A ticket ended without an upload: its pages are deleted. */
   private async discard(ticket: ScanTicket, reason: string): Promise<void> {
-    let deleted = 0;
-    for (const p of ticket.parts) if (await this.o.temp.remove(p)) deleted++;
-    if (deleted > 0)
-      await this.o.audit.record({
-        event: 'temp.deleted',
-        user: ticket.userEmail,
-        detail: { files: deleted, reason },
-      });
+    await this.scoped(ticket.userEmail, reason, async (files) => files.adopt(ticket.parts));
   }
 
   private async folder(drive: Drive, folderId: string): Promise<{ id: string; name: string }> {

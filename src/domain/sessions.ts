@@ -32,7 +32,11 @@ export interface TokenSealer {
   open(sealed: string): string;
 }
 
-export type SessionEndReason = 'signout' | 'idle' | 'max' | 'admin';
+/**
+ * Why a session ended: signed out, idle, at its maximum, ended by an admin, Google refused its token
+ * (Drive answered 401), or the service stopped with sessions only it held (in-memory store).
+ */
+export type SessionEndReason = 'signout' | 'idle' | 'max' | 'admin' | 'token_rejected' | 'shutdown';
 
 export interface SessionLifecycleOptions {
   index: SessionIndex;
@@ -123,6 +127,16 @@ export class SessionLifecycle {
     await this.o.destroySession(sid).catch((err) => this.o.onError?.(err, 'destroy'));
     await this.o.onEnded?.(sid).catch((err) => this.o.onError?.(err, 'ended-hook'));
     return true;
+  }
+
+  /**
+   * Ends every session in the index now (revoking each token): for a shutdown when sessions live in
+   * this process's memory and die with it. Never called when sessions live on elsewhere (Redis).
+   */
+  async endAll(reason: SessionEndReason): Promise<number> {
+    let ended = 0;
+    for (const entry of await this.o.index.all()) if (await this.end(entry.sid, reason)) ended++;
+    return ended;
   }
 
   /** Ends every session whose deadline passed; returns how many this call ended. */

@@ -90,7 +90,8 @@ export function withQuery(url: string, values: Record<string, string | undefined
     if (v === undefined) u.searchParams.delete(k);
     else u.searchParams.set(k, v);
   }
-  return `${u.pathname}${u.search}`;
+  // '/..//evil.example' resolves to the path '//evil.example', which a browser reads as another host.
+  return `${u.pathname.replace(/^\/+/, '/')}${u.search}`;
 }
 
 const errorTextCache = new WeakMap<Catalog, string>();

@@ -125,6 +125,8 @@ export class FakeDriveConnector implements DriveConnector {
               signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
             }),
           ]);
+          // A token revoked (or expired) while the bytes flowed: Drive answers 401 mid-download.
+          user();
         }
         return {
           bytes: content.length,

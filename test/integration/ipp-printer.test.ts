@@ -568,9 +568,9 @@ describe('unreachable and misbehaving printers', () => {
     try {
       const ps = new IppPrintSystem();
       const printer = printerAt(server.uri);
-      expect((await failure(ps.describe(printer))).code).toBe('printer_unreachable');
+      expect((await failure(ps.describe(printer))).code).toBe('printer_bad_response');
       const err = await failure(ps.jobStatus(printer, 1));
-      expect(err.code).toBe('printer_unreachable');
+      expect(err.code).toBe('printer_bad_response');
       expect(err.message).toMatch(/could not be read/);
       await failure(ps.submit(printer, submission(pdf, 'application/pdf')));
     } finally {
@@ -645,7 +645,7 @@ describe('unreachable and misbehaving printers', () => {
         operationAttributes: { 'printer-uri': server.uri, 'document-format': 'application/pdf' },
       });
       const err = await failure(exchangeIpp({ uri: server.uri, request, documentPath: pdf, timeoutMs: 400 }));
-      expect(err.code).toBe('printer_unreachable');
+      expect(err.code).toBe('printer_no_answer');
       expect(err.retryable).toBe(false);
     } finally {
       await server.close();

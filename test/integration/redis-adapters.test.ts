@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryScanTicketStore } from '../../src/adapters/memory-ticket-store.js';
 import { createRedisClient, type RedisClient } from '../../src/adapters/redis-client.js';
+import { RedisInstances } from '../../src/adapters/redis-instances.js';
 import { RedisPrintJobStore } from '../../src/adapters/redis-job-store.js';
 import { RedisSessionIndex } from '../../src/adapters/redis-session-index.js';
 import { createRedisSessionStore } from '../../src/adapters/redis-session-store.js';
@@ -266,6 +267,53 @@ describe.skipIf(!hasRedisServer())('RedisPrintJobStore', () => {
     const ttl = await a.pTTL(`${prefix}job:job-1`);
     expect(ttl).toBeGreaterThan(23 * 3600_000);
     expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  it('replaces a job only when it is still what the caller read (compare-and-set across instances)', async () => {
+    const prefix = freshPrefix();
+    const job: PrintJob = {
+      jobId: 'job-cas',
+      ownerKey: 'owner-1',
+      state: 'downloading',
+      fileId: 'file-1',
+      fileName: 'Report.pdf',
+      printerId: 'floor2',
+      ippJobId: null,
+      error: null,
+      ticket: {},
+      step: 'download',
+      converts: false,
+      pagesDone: null,
+      instanceId: 'instance-a',
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    const owner = new RedisPrintJobStore(a, { prefix });
+    const other = new RedisPrintJobStore(b, { prefix });
+    await owner.save(job);
+    // Another instance records a cancel on what it read...
+    const seen = (await other.get('job-cas')) as PrintJob;
+    expect(await other.replace(seen, { ...seen, state: 'canceled', updatedAt: 2 })).toBe(true);
+    // ...and the owner's update, made on its older copy, is refused.
+    expect(await owner.replace(job, { ...job, state: 'sending', updatedAt: 3 })).toBe(false);
+    expect((await owner.get('job-cas'))?.state).toBe('canceled');
+    expect(await a.pTTL(`${prefix}job:job-cas`)).toBeGreaterThan(23 * 3600_000);
+  });
+});
+
+describe.skipIf(!hasRedisServer())('RedisInstances', () => {
+  it('an instance is alive while it renews its lease, and dead soon after it stops', async () => {
+    const prefix = freshPrefix();
+    const one = new RedisInstances(a, { prefix, leaseMs: 300 });
+    const two = new RedisInstances(b, { prefix, leaseMs: 300 });
+    await one.start(() => undefined);
+    await two.start(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await two.alive(one.id)).toBe(true);
+    await one.stop();
+    expect(await two.alive(one.id)).toBe(false);
+    expect(await two.alive('never-started')).toBe(false);
+    await two.stop();
   });
 });
 

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { PrinterConfig } from '../../src/domain/ports.js';
+import type { PrinterConfig, PrintJobStore } from '../../src/domain/ports.js';
 import type { RateLimitOptions } from '../../src/http/middleware/rate-limits.js';
 import { createServices, type Services } from '../../src/wiring.js';
 import { FakeDriveConnector } from '../fakes/fake-drive.js';
@@ -23,6 +23,8 @@ export async function httpApp(
     jobTimeoutMs?: number;
     /** Printers that have never answered (before the first refresh). */
     unreachablePrinters?: string[];
+    /** Job stores to use instead of the in-memory ones (e.g. one that fails). */
+    printJobs?: PrintJobStore;
   } = {},
 ) {
   const { env, cleanup, dir } = testEnv({
@@ -46,6 +48,7 @@ export async function httpApp(
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
+    ...(options.printJobs ? { printJobs: options.printJobs } : {}),
   });
   await services.start();
   const app = createApp(services.deps);

@@ -1,11 +1,13 @@
 // files.get?alt=media and files.export: the bytes, streamed, with Drive's refusals and the fault knobs.
 
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { buildPdf, textToPages } from '../sample-files/pdf.js';
 import type { DoubleContext } from './context.js';
 import { DriveError, driveErrors } from './errors.js';
+import type { MidDownloadFault } from './faults.js';
 import { exportFormatsOf } from './file-resource.js';
 import { EDITOR_MIMES, FOLDER_MIME, type StoredFile } from './types.js';
 
@@ -20,11 +22,11 @@ export async function sendMedia(
   file: StoredFile,
 ): Promise<void> {
   const fault = ctx.faults.takeDownloadFault(file.id);
-  if (fault) throw fault;
+  if (fault?.kind === 'error') throw fault.error;
   if (file.mimeType === FOLDER_MIME || EDITOR_MIMES.has(file.mimeType) || !file.content) {
     throw driveErrors.notDownloadable();
   }
-  await sendBytes(req, res, file.content, file.mimeType);
+  await sendBytes(req, res, file.content, file.mimeType, fault && breakWith(ctx, req, fault));
 }
 
 export async function sendExport(
@@ -36,7 +38,7 @@ export async function sendExport(
 ): Promise<void> {
   if (!targetMime) throw driveErrors.required('mimeType', 'Required parameter: mimeType');
   const fault = ctx.faults.takeDownloadFault(file.id);
-  if (fault) throw fault;
+  if (fault?.kind === 'error') throw fault.error;
   if (!EDITOR_MIMES.has(file.mimeType)) {
     throw driveErrors.badRequest('Export only supports Docs Editors files.');
   }
@@ -45,7 +47,33 @@ export async function sendExport(
   }
   const bytes = exportBytes(file, targetMime);
   if (file.exportTooLarge || bytes.length > EXPORT_LIMIT_BYTES) throw driveErrors.exportTooLarge();
-  await sendBytes(req, res, bytes, targetMime);
+  await sendBytes(req, res, bytes, targetMime, fault && breakWith(ctx, req, fault));
+}
+
+/** A download that breaks after `afterBytes`: what happens to the connection then. */
+interface Break {
+  afterBytes: number;
+  act(res: Response): Promise<void>;
+}
+
+function breakWith(ctx: DoubleContext, req: Request, fault: MidDownloadFault): Break {
+  return {
+    afterBytes: fault.afterBytes,
+    async act(res) {
+      if (fault.kind === 'stall') {
+        // Say nothing more and keep the connection until the client gives up (or the double closes).
+        if (!res.destroyed) await once(res, 'close');
+        return;
+      }
+      if (fault.kind === 'unauthorized') {
+        // The token ran out while the bytes flowed: Drive cuts the transfer, and the next request with
+        // the same token gets 401 from the bearer check.
+        const token = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+        if (token) ctx.tokens.expire(token);
+      }
+      res.socket?.destroy();
+    },
+  };
 }
 
 /** Deterministic per file, so tests can compare two exports byte for byte. */
@@ -58,7 +86,13 @@ export function exportBytes(file: StoredFile, targetMime: string): Buffer {
 }
 
 /** Streams bytes in slices with back-pressure; honours a single `Range: bytes=` request like Drive. */
-async function sendBytes(req: Request, res: Response, bytes: Buffer, mimeType: string): Promise<void> {
+async function sendBytes(
+  req: Request,
+  res: Response,
+  bytes: Buffer,
+  mimeType: string,
+  broken?: Break,
+): Promise<void> {
   let start = 0;
   let end = bytes.length - 1;
   const range = parseRange(req.headers.range, bytes.length);
@@ -80,6 +114,11 @@ async function sendBytes(req: Request, res: Response, bytes: Buffer, mimeType: s
   res.setHeader('Content-Length', String(body.length));
   res.setHeader('Content-Disposition', 'attachment');
   res.setHeader('Accept-Ranges', 'bytes');
+  if (broken) {
+    await writeSome(res, body.subarray(0, broken.afterBytes));
+    await broken.act(res);
+    return;
+  }
   function* slices(): Generator<Buffer> {
     for (let offset = 0; offset < body.length; offset += SLICE) yield body.subarray(offset, offset + SLICE);
   }
@@ -87,6 +126,16 @@ async function sendBytes(req: Request, res: Response, bytes: Buffer, mimeType: s
     await pipeline(Readable.from(slices()), res);
   } catch {
     // The client went away mid-download; nothing left to answer.
+  }
+}
+
+/** Writes bytes with back-pressure without ending the response; headers go out even for none. */
+async function writeSome(res: Response, bytes: Buffer): Promise<void> {
+  res.flushHeaders();
+  for (let offset = 0; offset < bytes.length && !res.destroyed; offset += SLICE) {
+    if (!res.write(bytes.subarray(offset, offset + SLICE))) {
+      await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
   }
 }
 

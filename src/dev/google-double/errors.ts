@@ -15,10 +15,17 @@ export class DriveError extends Error {
   readonly status: number;
   readonly item: GoogleErrorItem;
   readonly statusText?: string;
-  constructor(status: number, item: Partial<GoogleErrorItem> & { reason: string; message: string }) {
+  /** Extra response headers, such as Retry-After on a rate limit. */
+  readonly headers: Record<string, string>;
+  constructor(
+    status: number,
+    item: Partial<GoogleErrorItem> & { reason: string; message: string },
+    headers: Record<string, string> = {},
+  ) {
     super(item.message);
     this.status = status;
     this.item = { domain: 'global', ...item };
+    this.headers = headers;
     // Google adds the RPC status name to some errors; these two are the ones clients look at.
     if (status === 401) this.statusText = 'UNAUTHENTICATED';
     if (status === 429) this.statusText = 'RESOURCE_EXHAUSTED';
@@ -101,6 +108,16 @@ export const driveErrors = {
     }),
 };
 
+/**
+ * Drive's two rate-limit answers: 403 userRateLimitExceeded or 429 rateLimitExceeded, optionally with
+ * Retry-After in seconds (Google sends it on some 429s and 503s; clients must wait at least that long).
+ */
+export function rateLimitError(kind: '403' | '429', retryAfterSeconds?: number): DriveError {
+  const base = kind === '429' ? driveErrors.rateLimit() : driveErrors.userRateLimit();
+  if (retryAfterSeconds === undefined) return base;
+  return new DriveError(base.status, base.item, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 function reasonForStatus(status: number): string {
   if (status === 401) return 'authError';
   if (status === 403) return 'forbidden';
@@ -133,6 +150,7 @@ export function errorMiddleware(err: unknown, _req: Request, res: Response, _nex
     return;
   }
   if (err instanceof DriveError) {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
     res.status(err.status).json(err.body());
     return;
   }

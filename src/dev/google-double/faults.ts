@@ -1,21 +1,39 @@
 // Fault knobs: tests arm them, the routes consume them. Each counter counts down one per request hit.
 
-import { type DriveError, driveErrors } from './errors.js';
+import { type DriveError, driveErrors, rateLimitError } from './errors.js';
 import type { DoubleFaults } from './types.js';
 
 type RateLimitKind = '403' | '429';
-type RateLimits = Map<string, { times: number; kind: RateLimitKind }>;
+type RateLimits = Map<string, { times: number; kind: RateLimitKind; retryAfterSeconds?: number }>;
+
+/**
+ * How a download goes wrong once its headers (200, Content-Length) are out: the connection is cut
+ * (reset), nothing more is sent while the connection stays open (stall), or the access token expires
+ * and the connection is cut, so that every later request with that token answers 401 (unauthorized).
+ */
+export type MidDownloadFault = { kind: 'reset' | 'stall' | 'unauthorized'; afterBytes: number };
+
+/** What a media/export download must do now: answer an error, or start and then break. */
+export type DownloadFault = { kind: 'error'; error: DriveError } | MidDownloadFault;
+
+type Armed = { fault: (() => DriveError) | MidDownloadFault; times: number };
 
 export class Faults implements DoubleFaults {
   private readonly rateLimits: RateLimits = new Map();
   private readonly metadataRateLimits: RateLimits = new Map();
   private readonly alwaysFail = new Map<string, number>();
-  private uploadChunkFailures = 0;
+  /** Per file, in the order armed: the first with tries left is used. */
+  private readonly downloads = new Map<string, Armed[]>();
+  private readonly uploadChunkFailures: number[] = [];
   private uploadDrops = 0;
   private revokeFailures = 0;
 
-  rateLimit(fileId: string, times: number, kind: RateLimitKind = '403'): void {
-    this.rateLimits.set(fileId, { times, kind });
+  rateLimit(fileId: string, times: number, kind: RateLimitKind = '403', retryAfterSeconds?: number): void {
+    this.rateLimits.set(fileId, {
+      times,
+      kind,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    });
   }
 
   rateLimitMetadata(fileId: string, times: number, kind: RateLimitKind = '403'): void {
@@ -26,8 +44,24 @@ export class Faults implements DoubleFaults {
     this.alwaysFail.set(fileId, status);
   }
 
-  failNextUploadChunk(times = 1): void {
-    this.uploadChunkFailures += times;
+  failDownload(fileId: string, times: number, status = 503): void {
+    this.arm(fileId, { fault: () => driveErrors.backend(status), times });
+  }
+
+  resetDownload(fileId: string, afterBytes: number, times = 1): void {
+    this.arm(fileId, { fault: { kind: 'reset', afterBytes }, times });
+  }
+
+  stallDownload(fileId: string, afterBytes: number, times = 1): void {
+    this.arm(fileId, { fault: { kind: 'stall', afterBytes }, times });
+  }
+
+  unauthorizedDownload(fileId: string, afterBytes: number): void {
+    this.arm(fileId, { fault: { kind: 'unauthorized', afterBytes }, times: 1 });
+  }
+
+  failNextUploadChunk(times = 1, status = 503): void {
+    for (let i = 0; i < times; i++) this.uploadChunkFailures.push(status);
   }
 
   dropNextUploadConnection(times = 1): void {
@@ -42,16 +76,28 @@ export class Faults implements DoubleFaults {
     this.rateLimits.clear();
     this.metadataRateLimits.clear();
     this.alwaysFail.clear();
-    this.uploadChunkFailures = 0;
+    this.downloads.clear();
+    this.uploadChunkFailures.length = 0;
     this.uploadDrops = 0;
     this.revokeFailures = 0;
   }
 
-  /** The error a media/export download of this file must answer now, if any. */
-  takeDownloadFault(fileId: string): DriveError | undefined {
+  private arm(fileId: string, armed: Armed): void {
+    const list = this.downloads.get(fileId) ?? [];
+    list.push(armed);
+    this.downloads.set(fileId, list);
+  }
+
+  /** What a media/export download of this file must do now, if anything but serve it. */
+  takeDownloadFault(fileId: string): DownloadFault | undefined {
     const status = this.alwaysFail.get(fileId);
-    if (status !== undefined) return driveErrors.backend(status);
-    return takeRateLimit(this.rateLimits, fileId);
+    if (status !== undefined) return { kind: 'error', error: driveErrors.backend(status) };
+    const limited = takeRateLimit(this.rateLimits, fileId);
+    if (limited) return { kind: 'error', error: limited };
+    const armed = this.downloads.get(fileId)?.find((a) => a.times > 0);
+    if (!armed) return undefined;
+    armed.times -= 1;
+    return typeof armed.fault === 'function' ? { kind: 'error', error: armed.fault() } : armed.fault;
   }
 
   /** The error a metadata files.get (no alt=media) of this file must answer now, if any. */
@@ -59,10 +105,9 @@ export class Faults implements DoubleFaults {
     return takeRateLimit(this.metadataRateLimits, fileId);
   }
 
-  takeUploadChunkFailure(): boolean {
-    if (this.uploadChunkFailures <= 0) return false;
-    this.uploadChunkFailures -= 1;
-    return true;
+  /** The status the next resumable chunk must answer instead of storing it, if any. */
+  takeUploadChunkFailure(): number | undefined {
+    return this.uploadChunkFailures.shift();
   }
 
   takeUploadDrop(): boolean {
@@ -82,5 +127,5 @@ function takeRateLimit(limits: RateLimits, fileId: string): DriveError | undefin
   const limit = limits.get(fileId);
   if (!limit || limit.times <= 0) return undefined;
   limit.times -= 1;
-  return limit.kind === '429' ? driveErrors.rateLimit() : driveErrors.userRateLimit();
+  return rateLimitError(limit.kind, limit.retryAfterSeconds);
 }

@@ -77,6 +77,7 @@ export async function startGoogleDouble(options: GoogleDoubleOptions): Promise<G
     requests.push({
       method: req.method,
       path: new URL(req.originalUrl, 'http://double.invalid').pathname,
+      at: Date.now(),
       query: queryOf(req),
       ...(authorization !== undefined ? { authorization } : {}),
     });
@@ -136,5 +137,7 @@ export async function startGoogleDouble(options: GoogleDoubleOptions): Promise<G
     findFilesByName: (name) => store.findByName(name),
     fileContent: (id) => store.get(id)?.content,
     faults,
+    openUploadSessions: () => sessions.open(),
+    canceledUploadSessions: sessions.canceled,
   };
 }

@@ -51,12 +51,26 @@ export class UploadSessions {
     return id === undefined ? undefined : this.sessions.get(id);
   }
 
+  /** Ids of sessions cancelled with DELETE, in order. */
+  readonly canceled: string[] = [];
+
   delete(id: string): void {
     this.sessions.delete(id);
   }
 
+  cancel(id: string): void {
+    this.sessions.delete(id);
+    this.canceled.push(id);
+  }
+
+  /** Sessions neither finished nor cancelled: each holds bytes at Google until it expires. */
+  open(): string[] {
+    return [...this.sessions.values()].filter((s) => !s.file).map((s) => s.id);
+  }
+
   clear(): void {
     this.sessions.clear();
+    this.canceled.length = 0;
   }
 }
 
@@ -145,9 +159,13 @@ export async function handleChunk(
     await dropMidBody(req, Math.max(1, Math.min(Math.floor(length / 2), 64 * 1024)));
     return;
   }
-  if (ctx.faults.takeUploadChunkFailure()) {
+  const failure = ctx.faults.takeUploadChunkFailure();
+  if (failure !== undefined) {
     await drain(req);
-    throw new DriveError(503, { reason: 'backendError', message: 'Backend Error' });
+    if (failure === 401) throw driveErrors.unauthenticated();
+    throw failure >= 500
+      ? new DriveError(failure, { reason: 'backendError', message: 'Backend Error' })
+      : driveErrors.backend(failure);
   }
 
   const received = await receive(req, session, length);
@@ -165,7 +183,7 @@ export async function handleCancel(sessions: UploadSessions, req: Request, res: 
   if (!id || !sessions.get(id)) {
     throw new DriveError(404, { reason: 'notFound', message: 'Upload session not found.' });
   }
-  sessions.delete(id);
+  sessions.cancel(id);
   // Google answers a cancelled session with the non-standard 499.
   res.status(499).end();
 }

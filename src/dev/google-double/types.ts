@@ -100,17 +100,33 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string>;
   authorization?: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface DoubleFaults {
-  /** Next N media/export downloads of this file answer 403 userRateLimitExceeded (or 429 rateLimitExceeded). */
-  rateLimit(fileId: string, times: number, kind?: '403' | '429'): void;
+  /**
+   * Next N media/export downloads of this file answer 403 userRateLimitExceeded (or 429
+   * rateLimitExceeded), with a Retry-After header when retryAfterSeconds is given.
+   */
+  rateLimit(fileId: string, times: number, kind?: '403' | '429', retryAfterSeconds?: number): void;
   /** Next N metadata files.get calls (no alt=media) of this file answer the same rate-limit errors. */
   rateLimitMetadata(fileId: string, times: number, kind?: '403' | '429'): void;
   /** Downloads of this file always answer 500 backendError (or the given status). */
   failAlways(fileId: string, status?: number): void;
-  /** Next resumable PUT chunk(s) answer 503 after reading (and not storing) the body. */
-  failNextUploadChunk(times?: number): void;
+  /** Next N downloads of this file answer this 5xx backendError (default 503); later ones succeed. */
+  failDownload(fileId: string, times: number, status?: number): void;
+  /** Next N downloads of this file send `afterBytes` of the body, then the connection is destroyed. */
+  resetDownload(fileId: string, afterBytes: number, times?: number): void;
+  /** Next N downloads of this file send `afterBytes` of the body, then nothing, keeping the connection open. */
+  stallDownload(fileId: string, afterBytes: number, times?: number): void;
+  /**
+   * The next download of this file sends `afterBytes`, then its access token expires and the
+   * connection is cut: every later Drive request with that token answers 401.
+   */
+  unauthorizedDownload(fileId: string, afterBytes: number): void;
+  /** Next resumable PUT chunk(s) answer this status (default 503; 401 with Google's body) after reading (and not storing) the body. */
+  failNextUploadChunk(times?: number, status?: number): void;
   /** Next resumable PUT chunk(s): the socket is destroyed mid-body; nothing of the chunk is stored. */
   dropNextUploadConnection(times?: number): void;
   /** Revocation answers 500. */
@@ -138,4 +154,8 @@ export interface GoogleDouble {
   findFilesByName(name: string): StoredFile[];
   fileContent(id: string): Buffer | undefined;
   faults: DoubleFaults;
+  /** Ids of resumable upload sessions neither finished nor cancelled. */
+  openUploadSessions(): string[];
+  /** Ids of resumable upload sessions cancelled with DELETE, in order. */
+  readonly canceledUploadSessions: readonly string[];
 }

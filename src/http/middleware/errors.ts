@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError } from '../../domain/errors.js';
+import { AppError, NotFoundError, NotReadyError, SignedOutError } from '../../domain/errors.js';
 
 /** Body of every error answer, as the contract says. */
 export function errorBody(code: string, message: string) {
@@ -15,16 +15,32 @@ export const notFound: RequestHandler = (_req, _res, next) => {
   next(new NotFoundError('There is nothing at this address.'));
 };
 
+/** While the service shuts down, every new request gets 503 (the load balancer retries elsewhere). */
+export function refuseWhileDraining(draining: () => boolean): RequestHandler {
+  return (_req, res, next) => {
+    if (!draining()) return next();
+    res.set('Connection', 'close');
+    res.set('Retry-After', '5');
+    next(new NotReadyError('The service is restarting. Try again in a moment.', 'shutting_down'));
+  };
+}
+
 /**
  * The one place where failures become answers. Known errors keep their status and message;
  * body-parser and multer errors become 400/413/415; anything else is a 500 without details.
  */
 export function errorHandler(options: {
   onUnexpected: (err: unknown, req: Parameters<RequestHandler>[0]) => void;
+  /** Drive refused the session's token: end the session before answering. */
+  onSignedOut?: (req: Parameters<RequestHandler>[0]) => Promise<void>;
 }): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return async (err, req, res, _next) => {
     const known = toAppError(err);
     if (!known) options.onUnexpected(err, req);
+    if (err instanceof SignedOutError && options.onSignedOut) {
+      await options.onSignedOut(req).catch((endErr) => options.onUnexpected(endErr, req));
+      res.locals.sessionEnded = true;
+    }
     const status = known?.status ?? 500;
     const code = known?.code ?? 'internal';
     const message = known?.message ?? 'Something went wrong on our side. Try again.';

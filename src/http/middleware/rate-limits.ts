@@ -25,6 +25,8 @@ function limiter(limit: number, key: (req: Request) => string): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,
+    // Also what sends Retry-After (seconds until the window resets) with every 429, so a device or
+    // the panel knows when to try again (RFC 9110 section 10.2.3); test/http/bad-input-auth checks it.
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: key,

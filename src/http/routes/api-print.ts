@@ -5,7 +5,7 @@ import { formatPageRanges, parsePageRanges } from '../../domain/print-options.js
 import type { PrinterDirectory } from '../../domain/printers.js';
 import type { PrintJobView, PrintService } from '../../domain/printing.js';
 import type { TokenSealer } from '../../domain/sessions.js';
-import { parseInput } from '../middleware/validate.js';
+import { parseInput, wholeNumber } from '../middleware/validate.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
 
@@ -15,11 +15,8 @@ const keyword = z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be a keyword such 
 const printBody = z.object({
   fileId: driveId,
   printerId: z.string().min(1).max(64),
-  copies: z.coerce
-    .number()
-    .int('copies must be a whole number')
-    .min(1, 'copies must be at least 1')
-    .max(9999)
+  copies: wholeNumber('copies must be a whole number')
+    .pipe(z.number().min(1, 'copies must be at least 1').max(9999))
     .optional(),
   sides: z.enum(['one-sided', 'two-sided-long-edge', 'two-sided-short-edge']).optional(),
   color: z.enum(['color', 'monochrome']).optional(),
@@ -29,7 +26,7 @@ const printBody = z.object({
     .optional(),
   pageRanges: z.string().max(200).optional(),
   orientation: z.enum(['portrait', 'landscape']).optional(),
-  numberUp: z.coerce.number().int('numberUp must be a whole number').min(1).max(64).optional(),
+  numberUp: wholeNumber('numberUp must be a whole number').pipe(z.number().min(1).max(64)).optional(),
   quality: z.enum(['draft', 'normal', 'high']).optional(),
   finishings: z.union([keyword, z.array(keyword).max(10)]).optional(),
   // pull: the device fetches a PDF from a single-use link (documentUrl) instead of receiving Print-Job.
@@ -76,6 +73,7 @@ export function printRoutes(deps: {
       ownerKey: user.key,
       userEmail: user.email,
       delivery: body.delivery ?? 'ipp',
+      sessionId: req.sessionID,
     });
     res.status(202).json({ jobId: job.jobId });
   });
@@ -102,6 +100,7 @@ export function printRoutes(deps: {
       drive: driveFor(req, deps),
       ownerKey: user.key,
       userEmail: user.email,
+      sessionId: req.sessionID,
     });
     res.status(202).json({ jobId: job.jobId });
   });

@@ -4,7 +4,7 @@ import { BadInputError } from '../../domain/errors.js';
 import type { DriveConnector, ScanJob } from '../../domain/ports.js';
 import type { ScanJobService } from '../../domain/scan-jobs.js';
 import type { TokenSealer } from '../../domain/sessions.js';
-import { parseInput } from '../middleware/validate.js';
+import { parseInput, wholeNumber } from '../middleware/validate.js';
 import { defaultScanName } from '../scan-names.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
@@ -17,7 +17,7 @@ const scanJobBody = z.object({
   source: z.enum(['flatbed', 'feeder']).optional(),
   duplex: z.boolean().optional(),
   colorMode: z.enum(['color', 'grayscale', 'blackandwhite']).optional(),
-  resolution: z.coerce.number().int().min(50).max(4800).optional(),
+  resolution: wholeNumber('resolution must be a whole number').pipe(z.number().min(50).max(4800)).optional(),
   ocr: z.boolean().optional(),
   ocrLanguages: z.string().max(40).optional(),
 });

@@ -4,7 +4,7 @@ import type { DriveConnector } from '../../domain/ports.js';
 import type { ScanService } from '../../domain/scanning.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import type { TempFiles } from '../../domain/temp-files.js';
-import { filingUpload, removeUploadOnError, singleUpload } from '../middleware/upload.js';
+import { filingUpload, singleUpload } from '../middleware/upload.js';
 import { parseInput } from '../middleware/validate.js';
 import { defaultScanName } from '../scan-names.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
@@ -43,19 +43,23 @@ const filingForm = z.object({
 
 export function scanRoutes(deps: ScanRouteDeps): Router {
   const router = Router();
-  const upload = singleUpload({ temp: deps.temp, maxBytes: deps.maxBytes });
-  const filing = filingUpload({ temp: deps.temp, maxBytes: deps.maxBytes });
+  const upload = singleUpload({ maxBytes: deps.maxBytes });
+  const filing = filingUpload({ maxBytes: deps.maxBytes });
 
   /** create (panel): multipart `file`, `folderId`, optional `name`. */
-  router.post('/api/scans', requireUser, upload, async (req, res) => {
-    const to = parseInput(destination, req.body ?? {});
+  router.post('/api/scans', requireUser, async (req, res) => {
     const user = currentUser(req);
-    const result = await deps.scanning.uploadFromPanel({
-      drive: driveFor(req, deps),
-      file: { path: req.file?.path as string, size: req.file?.size as number },
-      to,
-      userEmail: user.email,
-      fallbackName: defaultScanName(res.locals.t, Date.now()),
+    // Whatever the upload leaves in TEMP_DIR is deleted when `receive` ends, on every path.
+    const result = await deps.scanning.receive(user.email, async (files) => {
+      const file = await upload(req, res, files);
+      const to = parseInput(destination, req.body ?? {});
+      return deps.scanning.uploadFromPanel({
+        drive: driveFor(req, deps),
+        file,
+        to,
+        userEmail: user.email,
+        fallbackName: defaultScanName(res.locals.t, Date.now()),
+      });
     });
     rememberFolder(req.session, { id: result.folderId, name: result.folderName });
     res.status(201).json({
@@ -113,25 +117,19 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
    * (theOperation PutFile/ListDir/MakeDir/RemoveDir/DeleteFile). A directory operation answers a
    * plain 200 "OK", which filing clients take as success, and leaves the ticket unused.
    */
-  router.post(
-    '/scan-upload/:capability',
-    async (req, _res, next) => {
-      const { capability: cap } = parseInput(capability, req.params);
-      // Refuse a dead link before reading a possibly huge body.
-      await deps.scanning.checkTicket(cap);
-      next();
-    },
-    filing,
-    async (req, res) => {
-      const { capability: cap } = parseInput(capability, req.params);
+  router.post('/scan-upload/:capability', async (req, res) => {
+    const { capability: cap } = parseInput(capability, req.params);
+    // Refuse a dead link before reading a possibly huge body.
+    const ticket = await deps.scanning.checkTicket(cap);
+    const result = await deps.scanning.receive(ticket.userEmail, async (files) => {
+      const file = await filing(req, res, files);
       const form = parseInput(filingForm, req.body ?? {});
-      const file = req.file ? { path: req.file.path, size: req.file.size } : null;
-      const result = await deps.scanning.fileWithTicket(cap, { operation: form.theOperation, file });
-      if ('directory' in result) res.status(200).type('text/plain').send('OK');
-      else if ('pages' in result) res.status(202).json({ pages: result.pages });
-      else res.status(201).json(result);
-    },
-  );
+      return deps.scanning.fileWithTicket(cap, { operation: form.theOperation, file }, files);
+    });
+    if ('directory' in result) res.status(200).type('text/plain').send('OK');
+    else if ('pages' in result) res.status(202).json({ pages: result.pages });
+    else res.status(201).json(result);
+  });
 
   /** finish (device): combine the pages of a 'many' ticket into one PDF and upload it. */
   router.post('/scan-upload/:capability/finish', async (req, res) => {
@@ -139,7 +137,6 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
     res.status(201).json(await deps.scanning.finish(cap));
   });
 
-  router.use(['/api/scans', '/scan-upload'], removeUploadOnError);
   return router;
 }
 

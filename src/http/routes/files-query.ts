@@ -10,6 +10,9 @@ export const filesQuery = z.object({
   q: z
     .string()
     .max(200, 'search text is too long (200 characters at most)')
+    // Quotes and backslashes are fine (google-drive-query.ts escapes them); controls are never a search.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'search text cannot contain control characters')
     .transform((s) => s.trim())
     .optional(),
   pageToken: z

@@ -17,6 +17,7 @@ import type { TokenSealer } from '../../domain/sessions.js';
 import type { Translate } from '../i18n.js';
 import { noStore } from '../middleware/no-store.js';
 import { parseInput } from '../middleware/validate.js';
+import { browseReturn } from '../panel-paths.js';
 import { currentUser, driveFor, signedInOrRedirect } from '../session.js';
 import { updateTrail } from '../trail.js';
 import { finishingText, jobTexts, jsonForScript, optionSummary, reasonText } from '../view-helpers.js';
@@ -30,6 +31,8 @@ export interface PageDeps {
   printing: PrintService;
   /** Which conversion tools are installed decides which files can be printed. */
   converter: DocumentConverter;
+  /** The connector's external base URL: a Referer from it counts as our own (browseReturn). */
+  publicUrl?: string;
 }
 
 /** One printer on the print page: its options, or why this file cannot be printed there. */
@@ -150,7 +153,7 @@ export function pageRoutes(deps: PageDeps): Router {
       exported: isGoogleEditorFile(file.mimeType),
       printers,
       selected: preferred(printers, req.session.printerId),
-      back: req.get('referer') ?? '/browse',
+      back: browseReturn(req.get('referer'), [`${req.protocol}://${req.get('host')}`, deps.publicUrl]),
       ...words(res.locals.t),
     });
   });

@@ -1,0 +1,41 @@
+import { CanceledSignal } from './background.js';
+import type { JobStore } from './ports.js';
+
+const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
+
+/**
+ * Applies `changes` to a job by compare-and-set, retrying on top of whatever another instance wrote
+ * in between. A job that ended meanwhile (a cancel recorded by another instance, or a job reported
+ * failed after its instance died) is never brought back: an ending change returns the stored job,
+ * and a progress change throws CanceledSignal so the work stops.
+ */
+export async function changeJob<T extends { state: string; updatedAt: number }>(
+  store: JobStore<T>,
+  id: string,
+  job: T,
+  changes: Partial<T>,
+  now: number,
+): Promise<T> {
+  let current = job;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const next = { ...current, ...changes, updatedAt: now };
+    if (await store.replace(current, next)) return next;
+    const stored = await store.get(id);
+    if (!stored) {
+      // Forgotten by the store (kept a day): this change writes it again.
+      await store.save(next);
+      return next;
+    }
+    if (ENDED.has(stored.state)) {
+      if (changes.state !== undefined && ENDED.has(changes.state)) return stored;
+      throw new CanceledSignal();
+    }
+    current = stored;
+  }
+  throw new Error(`job ${id} kept changing under this instance`);
+}
+
+/** Whether a job's state is final. */
+export function hasEnded(state: string): boolean {
+  return ENDED.has(state);
+}
