@@ -92,6 +92,8 @@ export interface ServiceOverrides {
   redisPrefix?: string;
   /** How long an instance's lease in Redis lasts without renewal (default 15 s). */
   instanceLeaseMs?: number;
+  /** The temporary-file layer (tests pass one on a failing disk); default TEMP_DIR as configured. */
+  temp?: TempFiles;
   /** Job stores (tests pass failing ones); default in memory, or Redis when a client is given. */
   printJobs?: PrintJobStore;
   scanJobs?: ScanJobStore;
@@ -118,7 +120,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     clock,
     onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'audit record not written'),
   });
-  const temp = new TempFiles({ dir: config.tempDir });
+  const temp = overrides.temp ?? new TempFiles({ dir: config.tempDir });
   const redis = overrides.redis ?? null;
   const prefix = overrides.redisPrefix ?? DEFAULT_REDIS_PREFIX;
   const logFailure = (err: unknown, context: { task: string; id?: string }) =>

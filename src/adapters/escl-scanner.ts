@@ -178,7 +178,7 @@ export class EsclScannerDevice implements ScannerDevice {
         const answer = new HttpAnswer(res.status, resource);
         throw scannerError(res.status === 503 ? 'scanner_busy' : 'scanner_failed', answer);
       }
-      return await res.text();
+      return await boundedText(res, MAX_XML_BYTES, resource);
     });
   }
 
@@ -240,4 +240,21 @@ function jobUrlFrom(scanner: ScannerConfig, location: string): string {
 
 function mimeOf(contentType: string | null): string {
   return contentType?.split(';')[0]?.trim().toLowerCase() || 'application/octet-stream';
+}
+
+/** A capabilities or status document is a few KiB; a scanner sending more is not read into memory. */
+const MAX_XML_BYTES = 1024 * 1024;
+
+async function boundedText(res: Response, limit: number, resource: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Leaving the loop early cancels the body (the iterator's return), so the socket is released.
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      throw scannerError('scanner_failed', new Error(`${resource} answer exceeds ${limit} bytes`));
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -342,7 +342,10 @@ class GoogleDrive implements Drive {
         },
         { rootUrl: this.options.apiRoot, signal: request.signal, timeout: 0 },
       );
-      return { id: data.id ?? '', name: data.name ?? request.name };
+      if (typeof data?.id !== 'string' || data.id === '') {
+        throw new UpstreamError('drive_unavailable', 'Google Drive did not confirm the upload. Try again.');
+      }
+      return { id: data.id, name: typeof data.name === 'string' ? data.name : request.name };
     } catch (err) {
       throw mapDriveError(err, request.folderId);
     }

@@ -20,7 +20,8 @@ export function diskFault(err: unknown): TempFullError | TempUnwritableError | n
     if (e instanceof TempFullError || e instanceof TempUnwritableError) return e;
     const { code, syscall } = e as NodeJS.ErrnoException;
     // EACCES from starting a program (a converter that is not executable) is not about the disk.
-    const fromFiles = !(e instanceof AppError) && !syscall?.startsWith('spawn');
+    const fromFiles =
+      !(e instanceof AppError) && !(typeof syscall === 'string' && syscall.startsWith('spawn'));
     if (fromFiles && code && FULL.has(code)) return new TempFullError({ cause: e });
     if (fromFiles && code && UNWRITABLE.has(code)) return new TempUnwritableError({ cause: e });
     e = (e as { cause?: unknown }).cause;

@@ -32,15 +32,4 @@ export class FaultyTempFiles extends TempFiles {
     }
     return super.openNew(file);
   }
-
-  /**
-   * Gives a running connector's TempFiles this behaviour. createServices builds its own TempFiles
-   * and takes none from outside, and every service shares that one object, so it is changed in place.
-   */
-  static takeOver(temp: TempFiles): FaultyTempFiles {
-    Object.setPrototypeOf(temp, FaultyTempFiles.prototype);
-    const faulty = temp as FaultyTempFiles;
-    faulty.fault = 'none';
-    return faulty;
-  }
 }

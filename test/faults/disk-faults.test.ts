@@ -37,14 +37,16 @@ describe('TEMP_DIR faults (googleapis + Google double + demo printer)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-disk-faults-'));
+    // The stack's TEMP_DIR is <dir>/tmp; the connector uses this layer over it.
+    temp = new FaultyTempFiles({ dir: path.join(dir, 'tmp') });
     stack = await startStack({
       dir,
       autoApprove: 'alice@example.com',
       scanner: false,
-      overrides: { pollIntervalMs: 100, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 40 } },
+      overrides: { temp, pollIntervalMs: 100, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 40 } },
       logLevel: 'silent',
     });
-    temp = FaultyTempFiles.takeOver(stack.services.temp);
+    expect(stack.config.tempDir).toBe(temp.dir);
     stack.server.on('request', (req, res) => {
       res.on('close', () =>
         answers.push({ method: req.method ?? '', url: req.url ?? '', status: res.statusCode }),

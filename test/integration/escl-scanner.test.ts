@@ -224,3 +224,32 @@ describe('EsclScannerDevice against the eSCL scanner double', () => {
     );
   });
 });
+
+describe('an eSCL scanner that sends an endless document', () => {
+  it('is cut off at 1 MiB with scanner_failed, not read into memory', async () => {
+    const { createServer } = await import('node:http');
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 64 * 1024 * 1024) res.once('drain', pump);
+        else res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const device = new EsclScannerDevice();
+      await expect(
+        device.capabilities({ id: 'endless', name: 'Endless', escl: `http://127.0.0.1:${port}/eSCL` }),
+      ).rejects.toMatchObject({ code: 'scanner_failed' });
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
