@@ -7,6 +7,7 @@ import { createLogger } from '../adapters/logger.js';
 import { redisForConfig } from '../adapters/redis-client.js';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
+import { answerClientErrors } from '../http/client-errors.js';
 import { createServices, type ServiceOverrides, type Services } from '../wiring.js';
 import {
   type DemoPrinter,
@@ -160,6 +161,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 async function listen(port: number): Promise<Server> {
   const { createServer } = await import('node:http');
   const server = createServer();
+  // As in production (server.ts): requests Node rejects get the contract's error shape.
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
