@@ -92,6 +92,8 @@ export interface ServiceOverrides {
   redisPrefix?: string;
   /** How long an instance's lease in Redis lasts without renewal (default 15 s). */
   instanceLeaseMs?: number;
+  /** Waits before trying again to record a job that failed outside its own handling (store down). */
+  recordRetryMs?: readonly number[];
   /** The temporary-file layer (tests pass one on a failing disk); default TEMP_DIR as configured. */
   temp?: TempFiles;
   /** Job stores (tests pass failing ones); default in memory, or Redis when a client is given. */
@@ -187,6 +189,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     instances,
     onError: logFailure,
+    ...(overrides.recordRetryMs ? { recordRetryMs: overrides.recordRetryMs } : {}),
     onJobEnded: (job) =>
       logger.info({ scanJobId: job.scanJobId, state: job.state, code: job.error?.code }, 'scan job ended'),
   });
@@ -225,6 +228,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     instances,
     onError: logFailure,
+    ...(overrides.recordRetryMs ? { recordRetryMs: overrides.recordRetryMs } : {}),
     onSignedOut: async (sid) => {
       await lifecycle
         .end(sid, 'token_rejected')

@@ -24,7 +24,14 @@ export class ShutdownSignal extends Error {
 export interface BackgroundOptions {
   /** Where a failure goes that its task could not record itself (the log). Must not throw. */
   onError: (err: unknown, context: { task: string; id?: string }) => void;
+  /**
+   * Waits before each further try of a failed `onCrash` (the job store may be back by then).
+   * Default 0.5, 1, 2, 4 and 8 seconds; a shutdown cuts the waits short.
+   */
+  recordRetryMs?: readonly number[];
 }
+
+const RECORD_RETRY_MS = [500, 1000, 2000, 4000, 8000];
 
 interface Running {
   promise: Promise<void>;
@@ -36,6 +43,7 @@ export class BackgroundWork {
   private readonly running = new Map<string, Running>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly rounds = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly name: string,
@@ -61,12 +69,21 @@ export class BackgroundWork {
   }
 
   private async settle(id: string, err: unknown, onCrash: (err: unknown) => Promise<void>): Promise<void> {
-    try {
-      await onCrash(err);
-    } catch (recordErr) {
-      this.options.onError(recordErr, { task: this.name, id });
-    }
     this.options.onError(err, { task: this.name, id });
+    const waits = this.options.recordRetryMs ?? RECORD_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await onCrash(err);
+        return;
+      } catch (recordErr) {
+        const wait = waits[attempt];
+        if (wait === undefined || this.stopping.signal.aborted) {
+          this.options.onError(recordErr, { task: this.name, id });
+          return;
+        }
+        await pause(wait, this.stopping.signal);
+      }
+    }
   }
 
   /** Whether a task with this id runs in this process. */
@@ -109,6 +126,7 @@ export class BackgroundWork {
 
   /** Aborts every task with `reason` and waits for them to end (their files are deleted on the way). */
   async abortAll(reason: Error = new ShutdownSignal()): Promise<void> {
+    this.stopping.abort(reason);
     for (const run of this.running.values()) run.abort.abort(reason);
     await this.drain();
     await Promise.allSettled([...this.rounds]);
@@ -144,4 +162,17 @@ export class BackgroundWork {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.clear();
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -49,6 +49,8 @@ export interface PrintServiceOptions {
   onError?: (err: unknown, context: { task: string; id?: string }) => void;
   /** Google refused the session's token during a job (Drive 401): the session must end now. */
   onSignedOut?: (sessionId: string) => Promise<void>;
+  /** Waits before trying again to record a job that failed outside its own handling. */
+  recordRetryMs?: readonly number[];
 }
 
 export interface PrintRequest {
@@ -87,7 +89,7 @@ const STOPPED_AT_PRINTER = {
 /** Prints Drive files: download to a temporary file, Print-Job, follow the job, delete the file. */
 export class PrintService {
   private readonly opts: Required<
-    Omit<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onError' | 'onSignedOut'>
+    Omit<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onError' | 'onSignedOut' | 'recordRetryMs'>
   > &
     Pick<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onSignedOut'>;
   private readonly tasks: BackgroundWork;
@@ -99,7 +101,10 @@ export class PrintService {
       retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 },
       ...options,
     };
-    this.tasks = new BackgroundWork('print job', { onError: options.onError ?? (() => undefined) });
+    this.tasks = new BackgroundWork('print job', {
+      onError: options.onError ?? (() => undefined),
+      ...(options.recordRetryMs ? { recordRetryMs: options.recordRetryMs } : {}),
+    });
   }
 
   /**
@@ -266,12 +271,13 @@ export class PrintService {
 
   /** A job whose work failed outside its own handling (its store failed): recorded as failed. */
   private async crashed(job: PrintJob, userEmail: string, _err: unknown): Promise<void> {
+    const error = { code: 'print_failed', message: 'Something went wrong while printing. Try again.' };
     const stored = await this.opts.jobs.get(job.jobId);
-    if (!stored || ENDED.has(stored.state)) return;
-    const failed = await this.update(stored, {
-      state: 'failed',
-      error: { code: 'print_failed', message: 'Something went wrong while printing. Try again.' },
-    });
+    if (stored && ENDED.has(stored.state)) return;
+    // A store that came back empty (a Redis restart) has forgotten the job: the audit log still says.
+    const failed: PrintJob = stored
+      ? await this.update(stored, { state: 'failed', error })
+      : { ...job, state: 'failed', error };
     await this.end(failed, userEmail);
   }
 

@@ -50,6 +50,8 @@ export interface ScanJobServiceOptions {
   onJobEnded?: (job: ScanJob) => void;
   /** A failure no job could record (the job store itself failed), for logs. */
   onError?: (err: unknown, context: { task: string; id?: string }) => void;
+  /** Waits before trying again to record a job that failed outside its own handling. */
+  recordRetryMs?: readonly number[];
 }
 
 export interface ScanJobRequest {
@@ -80,7 +82,7 @@ const STOPPED = {
 } as const;
 
 export class ScanJobService {
-  private readonly o: Required<Omit<ScanJobServiceOptions, 'onJobEnded' | 'onError'>> &
+  private readonly o: Required<Omit<ScanJobServiceOptions, 'onJobEnded' | 'onError' | 'recordRetryMs'>> &
     Pick<ScanJobServiceOptions, 'onJobEnded'>;
   private readonly capabilityCache = new Map<string, { capabilities: ScannerCapabilities; until: number }>();
   private readonly tasks: BackgroundWork;
@@ -95,7 +97,10 @@ export class ScanJobService {
       maxPages: 500,
       ...options,
     };
-    this.tasks = new BackgroundWork('scan job', { onError: options.onError ?? (() => undefined) });
+    this.tasks = new BackgroundWork('scan job', {
+      onError: options.onError ?? (() => undefined),
+      ...(options.recordRetryMs ? { recordRetryMs: options.recordRetryMs } : {}),
+    });
   }
 
   /** The scanner of a printer, or null when it has none. */
@@ -200,11 +205,14 @@ export class ScanJobService {
   /** A job whose work failed outside its own handling (its store failed): recorded as failed. */
   private async crashed(job: ScanJob, userEmail: string, _err: unknown): Promise<void> {
     const stored = await this.o.jobs.get(job.scanJobId);
-    if (!stored || ENDED.has(stored.state)) return;
-    await this.update(stored, {
-      state: 'failed',
-      error: { code: 'scan_failed', message: 'Something went wrong while scanning. Try again.' },
-    });
+    if (stored && ENDED.has(stored.state)) return;
+    // A store that came back empty (a Redis restart) has forgotten the job: the audit log still says.
+    if (stored) {
+      await this.update(stored, {
+        state: 'failed',
+        error: { code: 'scan_failed', message: 'Something went wrong while scanning. Try again.' },
+      });
+    }
     await this.o.audit.record({
       event: 'scan.failed',
       user: userEmail,

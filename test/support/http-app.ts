@@ -49,6 +49,7 @@ export async function httpApp(
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
     ...(options.printJobs ? { printJobs: options.printJobs } : {}),
+    recordRetryMs: [5, 10],
   });
   await services.start();
   const app = createApp(services.deps);

@@ -27,14 +27,32 @@ describe('BackgroundWork: every task ends in one place', () => {
     expect(work.has('job-1')).toBe(false);
   });
 
-  it('when recording the failure fails too, both go to the log and nothing escapes', async () => {
+  it('when recording the failure fails, it is tried again later (the store may be back), then logged', async () => {
     const log = recorder();
-    const work = new BackgroundWork('scan job', log);
+    const work = new BackgroundWork('scan job', { ...log, recordRetryMs: [5, 5] });
+    let tries = 0;
     const done = work.start('job-2', () => Promise.reject(new Error('first')), {
-      onCrash: () => Promise.reject(new Error('store still down')),
+      onCrash: async () => {
+        tries++;
+        throw new Error('store still down');
+      },
     });
     await expect(done).resolves.toBeUndefined();
-    expect(log.errors.map((e) => (e.err as Error).message)).toEqual(['store still down', 'first']);
+    expect(tries).toBe(3);
+    expect(log.errors.map((e) => (e.err as Error).message)).toEqual(['first', 'store still down']);
+  });
+
+  it('a store that comes back in time gets the failure recorded', async () => {
+    const log = recorder();
+    const work = new BackgroundWork('print job', { ...log, recordRetryMs: [5, 5, 5] });
+    let tries = 0;
+    await work.start('job-3', () => Promise.reject(new Error('redis went away')), {
+      onCrash: async () => {
+        if (++tries < 3) throw new Error('still away');
+      },
+    });
+    expect(tries).toBe(3);
+    expect(log.errors.map((e) => (e.err as Error).message)).toEqual(['redis went away']);
   });
 
   it('a queued task starts only after the one before it, even when that one failed', async () => {
