@@ -35,8 +35,13 @@ export interface PrintServiceOptions {
   clock: Clock;
   /** Documents prepared for pull delivery; without it, pull delivery is refused. */
   pulls?: PullDocuments;
-  /** How often the printer is asked about a job it accepted. */
+  /**
+   * How often, at most, the printer is asked about a job it accepted. The first question comes after
+   * `firstPollMs` and the wait doubles up to this, so a short job is seen ending at once.
+   */
   pollIntervalMs?: number;
+  /** The first wait before asking about an accepted job (default 50 ms). */
+  firstPollMs?: number;
   /** A job that has not ended after this long is canceled at the printer and failed. */
   jobTimeoutMs?: number;
   /** Tries for Drive metadata and downloads and for a busy printer, with exponential backoff from baseDelayMs. */
@@ -97,6 +102,7 @@ export class PrintService {
   constructor(options: PrintServiceOptions) {
     this.opts = {
       pollIntervalMs: 1000,
+      firstPollMs: 50,
       jobTimeoutMs: 15 * 60_000,
       retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 },
       ...options,
@@ -496,8 +502,13 @@ export class PrintService {
     ippJobId: number,
     signal: AbortSignal,
   ): Promise<PrintJob> {
-    const { clock, printSystem } = this.opts;
+    const { clock, printSystem, pollIntervalMs, firstPollMs } = this.opts;
     let failures = 0;
+    let wait = Math.min(firstPollMs, pollIntervalMs);
+    const pause = async () => {
+      await clock.sleep(wait, signal);
+      wait = Math.min(wait * 2, pollIntervalMs);
+    };
     for (;;) {
       let status: Awaited<ReturnType<PrintSystem['jobStatus']>>;
       try {
@@ -506,7 +517,7 @@ export class PrintService {
       } catch (err) {
         // A printer that stops answering after accepting a job: keep asking a while, then give up.
         if (++failures >= 10) throw err;
-        await clock.sleep(this.opts.pollIntervalMs, signal);
+        await pause();
         continue;
       }
       if (status.impressionsCompleted !== null && status.impressionsCompleted !== job.pagesDone) {
@@ -522,7 +533,7 @@ export class PrintService {
       }
       const stored = await this.opts.jobs.get(job.jobId);
       if (stored?.state === 'canceled') throw new CanceledSignal();
-      await clock.sleep(this.opts.pollIntervalMs, signal);
+      await pause();
     }
   }
 

@@ -23,6 +23,8 @@ export async function httpApp(
     jobTimeoutMs?: number;
     /** Printers that have never answered (before the first refresh). */
     unreachablePrinters?: string[];
+    /** How often, at most, an accepted job is asked about (default 1 ms: tests need not wait). */
+    pollIntervalMs?: number;
     /** Job stores to use instead of the in-memory ones (e.g. one that fails). */
     printJobs?: PrintJobStore;
   } = {},
@@ -44,7 +46,7 @@ export async function httpApp(
     drives: drive,
     printSystem: printer,
     scannerDevice: scanner,
-    pollIntervalMs: 1,
+    pollIntervalMs: options.pollIntervalMs ?? 1,
     retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
