@@ -1,40 +1,57 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stopChild } from '../src/dev/child-process.js';
 import type { GoogleDouble } from '../src/dev/google-double/index.js';
+import { freePort } from '../src/dev/ippeveprinter.js';
+import { sleep } from './stats.js';
 
 /** The connector as its own process (`src/server.ts`), so that its memory can be read from /proc. */
 export interface ConnectorProcess {
   url: string;
   pid: number;
-  /** Resident and high-water memory of the connector process, in MB. */
-  memory(): { rssMB: number; hwmMB: number };
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
+/** One entry of the connector's PRINTERS file. */
+export interface BenchPrinter {
+  id: string;
+  name: string;
+  uri: string;
+  escl?: string;
 }
 
-export async function startConnectorProcess(options: {
+export interface ConnectorProcessOptions {
+  /** Its PRINTERS file, TEMP_DIR and audit log go here. */
   dir: string;
   google: GoogleDouble;
-  printerUri: string;
-}): Promise<ConnectorProcess> {
+  printers: BenchPrinter[];
+  /** Modules loaded before src/server.ts (node --import), after tsx. */
+  preload?: string[];
+  env?: Record<string, string>;
+  /** Append its log (stdout and stderr) to this file; otherwise only the last of stderr is kept. */
+  logFile?: string;
+}
+
+// A bench that dies before its cleanup (an uncaught error, process.exit) must not leave connectors behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startConnectorProcess(options: ConnectorProcessOptions): Promise<ConnectorProcess> {
+  await mkdir(path.join(options.dir, 'tmp'), { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const clientId = 'bench-connector.apps.googleusercontent.com';
+  const clientId = `bench-${port}.apps.googleusercontent.com`;
   const clientSecret = randomBytes(16).toString('hex');
   options.google.addClient({ clientId, clientSecret, redirectUris: [`${url}/auth/google/callback`] });
   const printers = path.join(options.dir, 'printers.json');
-  writeFileSync(printers, JSON.stringify([{ id: 'demo', name: 'Bench printer', uri: options.printerUri }]));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  await writeFile(printers, JSON.stringify(options.printers));
+  const preload = (options.preload ?? []).flatMap((m) => ['--import', m]);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/server.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -43,33 +60,45 @@ export async function startConnectorProcess(options: {
       GOOGLE_CLIENT_SECRET: clientSecret,
       GOOGLE_BASE_URL: options.google.baseUrl,
       SESSION_SECRET: randomBytes(32).toString('hex'),
+      SESSION_STORE: 'memory',
+      // Long enough for the whole bench; the default (300 s idle) would end a session between sections.
+      SESSION_IDLE_SECONDS: '86400',
+      SESSION_MAX_SECONDS: '86400',
       PRINTERS: printers,
       TEMP_DIR: path.join(options.dir, 'tmp'),
       AUDIT_LOG: path.join(options.dir, 'audit.log'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: options.logFile ? 'info' : 'warn',
+      ...options.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
   });
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
+  if (options.logFile) {
+    const out = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
   }
-  const status = (field: string) => {
-    const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-    return kb / 1024;
-  };
-  return {
-    url,
-    pid: child.pid as number,
-    memory: () => ({ rssMB: status('VmRSS'), hwmMB: status('VmHWM') }),
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  // Its warnings would tear the table apart; the last of them is kept for an error message.
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-4000);
+  });
+  const stop = () => stopChild(child, 5000);
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`the connector exited (${child.exitCode}): ${log}`);
+      const ok = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (i > 400) throw new Error(`the connector did not answer /healthz within 20 s: ${log}`);
+      await sleep(50);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, pid: child.pid as number, stop };
 }

@@ -1,153 +1,121 @@
-// `npm run bench`: speed and memory of the paths that move documents, printed as a table.
-// Targets are checked here, not in tests (tests check behaviour).
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+// `npm run bench`: issue 11's side-by-side measurements in one run. Starts the Drive double (in this
+// process), real ippeveprinters (-c /bin/true), the eSCL scanner double and the connector as its own
+// process; prints one table and writes it, with the machine, to docs/benchmarks.md. Targets are shown,
+// not asserted: the exit code is non-zero only when something could not be measured or a run failed.
+
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { startDemoPrinter } from '../src/dev/demo-printer.js';
-import { startGoogleDouble } from '../src/dev/google-double/index.js';
-import { SAMPLE_IDS } from '../src/dev/sample-data.js';
-import { PanelClient } from '../test/support/browser-less-client.js';
-import { startConnectorProcess } from './connector-process.js';
-import { runIppBench } from './ipp-stream.js';
+import { benchAirscan } from './airscan-bench.js';
+import { type BenchStack, startBenchStack } from './bench-stack.js';
+import { Cleanup } from './cleanup.js';
+import { writePdf } from './documents.js';
+import { benchLoad } from './load-bench.js';
+import { notes } from './notes.js';
+import { benchPrintSize } from './print-bench.js';
+import { markdownTable, measured, type Row, writeReport } from './report.js';
+import { rssOf } from './rss-sampler.js';
+import { benchScanSize } from './scan-bench.js';
+import { type BenchSettings, commandLine, settings } from './settings.js';
+import { MB } from './stats.js';
 
-const MB = 1024 * 1024;
-const SIZE_MB = Number(process.env.BENCH_MB ?? 200);
-
-interface Row {
-  bench: string;
-  value: string;
-  target: string;
-  met: 'yes' | 'NO';
-}
-
-async function pdfOfSize(file: string, bytes: number): Promise<Buffer> {
-  const head = Buffer.from('%PDF-1.7\n% bench\n');
-  const out = createWriteStream(file);
-  out.write(head);
-  for (let left = bytes - head.length; left > 0; left -= MB) {
-    if (!out.write(Buffer.alloc(Math.min(MB, left), 0x41)))
-      await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => out.end(() => r()));
-  return head;
-}
-
-const row = (bench: string, value: number, unit: string, target: number, lowerIsBetter = true): Row => ({
-  bench,
-  value: `${value.toFixed(1)} ${unit}`,
-  target: `${lowerIsBetter ? '<=' : '>='} ${target} ${unit}`,
-  met: (lowerIsBetter ? value <= target : value >= target) ? 'yes' : 'NO',
-});
-
-async function main() {
+async function main(): Promise<void> {
+  const s = settings(process.env);
+  if (!existsSync(s.ipptoolTest))
+    throw new Error(`${s.ipptoolTest} not found (apt-get install cups-ipp-utils)`);
+  const cleanup = new Cleanup();
+  const interrupted = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping everything the bench started`);
+    void cleanup.releaseAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const rows: Row[] = [];
-  for (const r of await runIppBench({ sizeMB: SIZE_MB })) {
-    rows.push(row(`IPP send ${r.fileMB} MB to ${r.target}: peak RSS growth`, r.rssGrowthMB, 'MB', 64));
-    rows.push(row(`IPP send ${r.fileMB} MB to ${r.target}: throughput`, r.mbPerSecond, 'MB/s', 50, false));
-  }
-
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dpc-bench-'));
-  const google = await startGoogleDouble({ clients: [], autoApprove: 'alice@example.com' });
-  await mkdir(path.join(dir, 'printed'));
-  const printer = await startDemoPrinter({ spoolDir: path.join(dir, 'printed') });
-  const connector = await startConnectorProcess({ dir, google, printerUri: printer.uri });
   try {
-    const client = new PanelClient(connector.url);
-    await client.signIn();
-
-    // Browse: the 250-item folder, first page, repeated.
-    const times: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      const t0 = performance.now();
-      await client.json(`/api/files?folderId=${SAMPLE_IDS.folderBig}`);
-      times.push(performance.now() - t0);
+    const stack = await startBenchStack(s, cleanup);
+    // Load first, while the double (in this process) holds little: the large documents stay in its
+    // memory, and its garbage collection would add to the latency that is subtracted.
+    const loadRows = s.sections.has('load') ? await load(stack, s) : [];
+    const idleAtStart = rssOf(stack.connector.pid) / MB;
+    rows.push(...(await documents(stack, s)));
+    if (s.sections.has('airscan')) {
+      rows.push(
+        ...(await benchAirscan(stack, {
+          printerId: stack.printers[0]!.id,
+          pages: s.scanPages,
+          runs: s.runs,
+        })),
+      );
     }
-    times.sort((a, b) => a - b);
-    rows.push(row('Browse 100 items: p50 latency', times[Math.floor(times.length * 0.5)] ?? 0, 'ms', 100));
-    rows.push(row('Browse 100 items: p95 latency', times[Math.floor(times.length * 0.95)] ?? 0, 'ms', 250));
-    const baseline = connector.memory().rssMB;
-    rows.push(row('Connector process: RSS after sign-in and browsing', baseline, 'MB', 200));
-
-    // Print: a large PDF from Drive, downloaded to a temporary file and streamed to the printer.
-    const big = path.join(dir, 'big.pdf');
-    await pdfOfSize(big, SIZE_MB * MB);
-    const content = await readFile(big);
-    const file = google.addFile({
-      name: 'Big.pdf',
-      mimeType: 'application/pdf',
-      parents: [SAMPLE_IDS.aliceRoot],
-      content,
-      ownedBy: ['alice@example.com'],
-    } as never);
-    let t0 = performance.now();
-    const res = await client.post('/api/print', { fileId: file.id, printerId: 'demo' });
-    const { jobId } = (await res.json()) as { jobId: string };
-    const job = await client.waitForJob(jobId, 120_000);
-    if (job.state !== 'completed') throw new Error(`print ended ${job.state}: ${JSON.stringify(job.error)}`);
+    // "Above idle" is above the RSS just before each operation; these show how far idle itself moved.
+    const idleRow = (measure: string, mb: number) =>
+      measured({ section: 'Connector', measure, runs: '' }, mb, 'MB', undefined, 1);
     rows.push(
-      row(`Print ${SIZE_MB} MB (Drive -> temp -> IPP): time`, (performance.now() - t0) / 1000, 's', 20),
-    );
-    rows.push(
-      row(`Print ${SIZE_MB} MB: connector peak RSS growth`, connector.memory().hwmMB - baseline, 'MB', 128),
-    );
-
-    // Scan: a large upload from the panel, resumable to Drive. Streamed by hand: undici's FormData
-    // reads a whole Blob into memory.
-    t0 = performance.now();
-    const boundary = `bench${Date.now()}`;
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="folderId"\r\n\r\n${SAMPLE_IDS.folderScans}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
-    );
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    const body = Readable.from(
-      (async function* () {
-        yield head;
-        yield* createReadStream(big);
-        yield tail;
-      })(),
-    );
-    const scan = await client.fetch('/api/scans', {
-      method: 'POST',
-      headers: { 'x-csrf-token': client.csrf, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: Readable.toWeb(body) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    if (scan.status !== 201) throw new Error(`scan answered ${scan.status}`);
-    const { fileId } = (await scan.json()) as { fileId: string };
-    const stored = google.fileContent(fileId) as Buffer;
-    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-    if (sha(stored) !== sha(content)) throw new Error('scan arrived changed');
-    rows.push(
-      row(
-        `Scan ${SIZE_MB} MB (panel -> temp -> resumable upload): time`,
-        (performance.now() - t0) / 1000,
-        's',
-        30,
-      ),
-    );
-    rows.push(
-      row(
-        `Print + scan ${SIZE_MB} MB: connector peak RSS growth`,
-        connector.memory().hwmMB - baseline,
-        'MB',
-        128,
-      ),
+      idleRow('idle RSS after sign-in, before any job', idleAtStart),
+      idleRow('idle RSS after the print, scan and AirScan sections', rssOf(stack.connector.pid) / MB),
+      ...loadRows,
     );
   } finally {
-    await connector.stop();
-    await printer.close();
-    await google.close();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup.releaseAll();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
-  console.table(rows);
-  if (rows.some((r) => r.met === 'NO')) process.exitCode = 1;
+
+  console.log(markdownTable(rows));
+  await writeReport(s.report, { rows, command: commandLine(process.env), notes: notes(s) });
+  console.log(`\nWritten to ${s.report}.`);
+  if (rows.some((r) => r.value.startsWith('not measured') || r.value.includes(' runs failed: '))) {
+    process.exitCode = 1;
+  }
 }
 
-main().catch((err) => {
+/** Print and scan rows for every size, prints first; one generated document per size at a time. */
+async function documents(stack: BenchStack, s: BenchSettings): Promise<Row[]> {
+  const printRows: Row[] = [];
+  const scanRows: Row[] = [];
+  if (!s.sections.has('print') && !s.sections.has('scan')) return [];
+  for (const sizeMB of s.sizes) {
+    const document = path.join(stack.dir, `bench-${sizeMB}mb.pdf`);
+    const bytes = Math.round(sizeMB * MB);
+    await writePdf(document, bytes);
+    try {
+      if (s.sections.has('print')) {
+        const options = { sizeMB, document, printer: stack.printers[0]!, ipptoolTest: s.ipptoolTest };
+        printRows.push(...(await benchPrintSize(stack, options)));
+      }
+      if (s.sections.has('scan')) scanRows.push(...(await benchScanSize(stack, { sizeMB, bytes, document })));
+    } finally {
+      await rm(document, { force: true });
+    }
+  }
+  return [...printRows, ...scanRows];
+}
+
+async function load(stack: BenchStack, s: BenchSettings): Promise<Row[]> {
+  const dir = path.join(stack.dir, 'load');
+  await mkdir(dir);
+  const jobDocument = path.join(stack.dir, `bench-load-${s.jobMB}mb.pdf`);
+  await writePdf(jobDocument, Math.round(s.jobMB * MB));
+  try {
+    return await benchLoad({
+      dir,
+      google: stack.google,
+      users: stack.readers.map((r) => r.email),
+      bearer: stack.readerBearer,
+      ...(s.browseRate ? { browseRate: s.browseRate } : {}),
+      printers: stack.printers,
+      ...(s.connectorLog ? { logFile: s.connectorLog } : {}),
+      seconds: s.loadSeconds,
+      jobs: s.jobs,
+      jobMB: s.jobMB,
+      jobDocument,
+    });
+  } finally {
+    await rm(jobDocument, { force: true });
+  }
+}
+
+main().catch((err: unknown) => {
   console.error(err);
   process.exitCode = 2;
 });

@@ -16,7 +16,7 @@ import { InMemoryPairingStore } from './adapters/memory-pairing-store.js';
 import { InMemoryPulledDocumentStore } from './adapters/memory-pull-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
-import { PdfLibCombiner } from './adapters/pdf-combiner.js';
+import { StreamingPdfCombiner } from './adapters/pdf-combiner.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
 import { RedisInstances } from './adapters/redis-instances.js';
 import { RedisPrintJobStore, RedisScanJobStore } from './adapters/redis-job-store.js';
@@ -165,7 +165,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     clock,
     tickets: redis ? new RedisScanTicketStore(redis, { prefix, clock }) : new InMemoryScanTicketStore(),
     outcomes: redis ? new RedisScanOutcomeStore(redis, { prefix }) : new InMemoryScanOutcomeStore(),
-    combiner: new PdfLibCombiner(),
+    combiner: new StreamingPdfCombiner(),
     ticketSeconds: config.scan.ticketSeconds,
     driveForSession: async (sid) => {
       const data = await new Promise<SessionData | null>((ok) =>
@@ -185,7 +185,7 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     temp,
     audit,
     clock,
-    combiner: new PdfLibCombiner(),
+    combiner: new StreamingPdfCombiner(),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     instances,
     onError: logFailure,

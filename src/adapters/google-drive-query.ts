@@ -10,6 +10,25 @@ export function driveString(text: string): string {
 }
 
 /**
+ * Rows per page in the panel's file list and folder picker: a screenful or two on a touch panel, and
+ * each page is one quick Drive call even in a folder of thousands (paged on with nextPageToken).
+ */
+export const PANEL_PAGE_SIZE = 50;
+
+/** What the panel shows of a file: name, type (and so whether it is a folder), size, date. */
+const SHOWN = 'id, name, mimeType, size, modifiedTime';
+
+/**
+ * The files.list fields mask: only what the list shows, since Drive's default-less answers grow with
+ * every field asked for. A search also names each result's folder, so it asks for parents; the folder
+ * picker shows names alone.
+ */
+export function listFields(query: ListFilesQuery): string {
+  if (query.foldersOnly && !query.search) return 'nextPageToken, files(id, name, mimeType)';
+  return `nextPageToken, files(${SHOWN}${query.search ? ', parents' : ''})`;
+}
+
+/**
  * files.list parameters for a view, folder or search. Drive lists trashed files unless told not
  * to, so every query says `trashed = false`.
  */
@@ -33,7 +52,7 @@ export function buildListRequest(query: ListFilesQuery): drive_v3.Params$Resourc
     corpora,
     includeItemsFromAllDrives: true,
     supportsAllDrives: true,
-    pageSize: query.pageSize ?? 100,
+    pageSize: query.pageSize ?? PANEL_PAGE_SIZE,
     pageToken: query.pageToken,
     // sharedWithMe listings have no folder structure; Drive sorts those by name alone.
     orderBy: 'folder,name_natural',

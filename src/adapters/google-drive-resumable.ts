@@ -10,7 +10,10 @@ import type { UploadedFile, UploadRequest } from '../domain/ports.js';
 export interface ResumableOptions {
   auth: OAuth2Client;
   apiRoot: string;
-  /** Bytes per PUT; Drive wants a multiple of 256 KiB for every chunk but the last. */
+  /**
+   * Bytes per PUT; Drive wants a multiple of 256 KiB for every chunk but the last, so this is rounded
+   * down to one (256 KiB at least). One buffer of this size is all an upload holds in memory.
+   */
   chunkBytes: number;
   request: UploadRequest;
   /** Consecutive failed chunks before giving up. */
@@ -41,9 +44,14 @@ export function nextOffsetFrom(range: string | null): number {
   return match ? Number(match[1]) + 1 : 0;
 }
 
+/** The chunk size Drive accepts nearest below the one asked for: a multiple of 256 KiB, at least one. */
+export function chunkSizeFor(asked: number): number {
+  return Math.max(QUANTUM, Math.floor(asked / QUANTUM) * QUANTUM);
+}
+
 export async function resumableUpload(options: ResumableOptions): Promise<UploadedFile> {
   const { auth, apiRoot, request } = options;
-  const chunk = Math.max(QUANTUM, Math.floor(options.chunkBytes / QUANTUM) * QUANTUM);
+  const chunk = chunkSizeFor(options.chunkBytes);
   const maxFailures = options.maxFailures ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 300;
   const total = request.size;
@@ -111,6 +119,10 @@ async function sendChunks(
   try {
     let offset = 0;
     let failures = 0;
+    // One buffer, reused for every chunk. Streaming each chunk from the file instead was tried and
+    // measured worse: every piece read is a fresh buffer that lives until the next GC (RSS grew by
+    // ~70 MB during a 200 MB upload against ~10 MB with this buffer), and gaxios turns a web stream
+    // body into the text "[object ReadableStream]".
     const buffer = Buffer.alloc(Math.min(chunk, Math.max(total, 1)));
     for (;;) {
       request.signal?.throwIfAborted();

@@ -1,11 +1,13 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OAuth2Client } from 'google-auth-library';
 import { type drive_v3, drive as driveApi } from 'googleapis/build/src/apis/drive/index.js';
 import { FOLDER_MIME, isFolder, isGoogleEditorFile } from '../domain/document-formats.js';
 import { UpstreamError } from '../domain/errors.js';
 import type {
+  DownloadProgress,
   DownloadResult,
   Drive,
   DriveConnector,
@@ -18,7 +20,7 @@ import type {
   UploadRequest,
 } from '../domain/ports.js';
 import { mapDriveError } from './google-drive-errors.js';
-import { buildListRequest, driveString } from './google-drive-query.js';
+import { buildListRequest, driveString, listFields, PANEL_PAGE_SIZE } from './google-drive-query.js';
 import { resumableUpload } from './google-drive-resumable.js';
 
 export interface GoogleDriveOptions {
@@ -40,10 +42,8 @@ export interface GoogleDriveOptions {
   uploadRetry?: { maxFailures: number; retryDelayMs: number };
 }
 
-const FILE_FIELDS = 'id, name, mimeType, size, modifiedTime';
-/** get also asks for the thumbnail; list asks for parents (a search shows where each file lives). */
-const GET_FIELDS = `${FILE_FIELDS}, thumbnailLink`;
-const LIST_FIELDS = `${FILE_FIELDS}, parents`;
+/** get also asks for the thumbnail (the print page's preview); list asks for less (listFields). */
+const GET_FIELDS = 'id, name, mimeType, size, modifiedTime, thumbnailLink';
 
 /** Larger thumbnails are refused: the print page shows a small preview, nothing more. */
 export const THUMBNAIL_MAX_BYTES = 1024 * 1024;
@@ -155,7 +155,7 @@ class GoogleDrive implements Drive {
     try {
       if (query.view === 'drives' && !query.folderId && !query.search) {
         const { data } = await this.api.drives.list({
-          pageSize: query.pageSize ?? 100,
+          pageSize: query.pageSize ?? PANEL_PAGE_SIZE,
           pageToken: query.pageToken,
           fields: 'nextPageToken, drives(id, name)',
         });
@@ -174,7 +174,7 @@ class GoogleDrive implements Drive {
       const { data } = await this.api.files.list({
         ...buildListRequest(query),
         ...(query.orderBy ? { orderBy: ORDER_BY[query.orderBy] } : {}),
-        fields: `nextPageToken, files(${LIST_FIELDS})`,
+        fields: listFields(query),
       });
       const listed = data.files ?? [];
       const files = listed.map(toItem);
@@ -260,7 +260,12 @@ class GoogleDrive implements Drive {
     }
   }
 
-  async download(file: DriveItem, destinationPath: string, signal?: AbortSignal): Promise<DownloadResult> {
+  async download(
+    file: DriveItem,
+    destinationPath: string,
+    signal?: AbortSignal,
+    progress?: DownloadProgress,
+  ): Promise<DownloadResult> {
     const exporting = isGoogleEditorFile(file.mimeType);
     // Armed before the request (a server that never answers) and again on every chunk.
     const stall = new AbortController();
@@ -271,6 +276,8 @@ class GoogleDrive implements Drive {
     };
     const both = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
     let bytes = 0;
+    // Opened (and truncated) before the request: the body must have its writer before it flows.
+    const writer = await fileWriter(destinationPath, progress);
     try {
       arm();
       const res = exporting
@@ -287,10 +294,9 @@ class GoogleDrive implements Drive {
         bytes += chunk.length;
         arm();
       });
-      // The temporary file already exists with mode 0600; 'w' truncates it (a retry starts from
-      // scratch, never after a broken first try's bytes) and keeps the mode.
-      await pipeline(body, createWriteStream(destinationPath, { flags: 'w' }), { signal: both });
+      await pipeline(body, writer, { signal: both });
     } catch (err) {
+      writer.destroy();
       if (stall.signal.aborted && !signal?.aborted) {
         throw new UpstreamError(
           'download_stalled',
@@ -350,4 +356,39 @@ class GoogleDrive implements Drive {
       throw mapDriveError(err, request.folderId);
     }
   }
+}
+
+/**
+ * Writes to the file (truncating it) and tells `progress` how many bytes are in it after each
+ * write completes, so a reader may send them while the rest arrives. Back-pressure comes from the
+ * disk: the next chunk is taken only when the last one is written.
+ */
+async function fileWriter(file: string, progress?: DownloadProgress): Promise<Writable> {
+  // The temporary file already exists with mode 0600; 'w' truncates it (a retry starts from scratch,
+  // never after a broken first try's bytes) and keeps the mode.
+  const handle = await open(file, 'w');
+  progress?.started();
+  let total = 0;
+  return new Writable({
+    highWaterMark: 256 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      handle.write(chunk).then(
+        () => {
+          total += chunk.length;
+          progress?.wrote(total);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    },
+    final(done) {
+      handle.close().then(() => done(), done);
+    },
+    destroy(err, done) {
+      handle.close().then(
+        () => done(err),
+        () => done(err),
+      );
+    },
+  });
 }

@@ -128,6 +128,9 @@ export function describePrinter(attributes: IppAttributes): PrinterDescription {
       mediaCol: allStrings(attributes, 'media-col-supported').includes('media-size'),
       mediaKeyword: allStrings(attributes, 'media-supported').length > 0,
       validateJob: values(attributes, 'operations-supported').some((op) => op === 'Validate-Job' || op === 4),
+      createJob: ['Create-Job', 'Send-Document'].every((name, i) =>
+        values(attributes, 'operations-supported').some((op) => op === name || op === 5 + i),
+      ),
       raster: describeRaster(attributes),
     },
   };

@@ -10,6 +10,8 @@ import { UpstreamError } from '../domain/errors.js';
 
 export type IppOperation =
   | 'Print-Job'
+  | 'Create-Job'
+  | 'Send-Document'
   | 'Validate-Job'
   | 'Cancel-Job'
   | 'Get-Job-Attributes'

@@ -1,8 +1,10 @@
 // The PrintSystem port over IPP/2.0 (RFC 8011): Get-Printer-Attributes, Validate-Job, Print-Job,
 // Get-Job-Attributes and Cancel-Job, each a fresh HTTP exchange through ipp-transport.ts.
 
+import { FileGrowth } from '../domain/document-growth.js';
 import { UpstreamError } from '../domain/errors.js';
 import type {
+  DocumentGrowth,
   PrinterConfig,
   PrinterDescription,
   PrinterJobStatus,
@@ -108,6 +110,9 @@ export class IppPrintSystem implements PrintSystem {
         cause: new Error(`document-format ${submission.documentFormat} is not in document-format-supported`),
       });
     }
+    if (submission.growth && submission.printer.facts.createJob) {
+      return { ippJobId: await this.sendWhileArriving(printer, submission, submission.growth) };
+    }
     const response = await exchangeIpp({
       uri: printer.uri,
       request: this.jobRequest('Print-Job', printer, submission),
@@ -130,6 +135,105 @@ export class IppPrintSystem implements PrintSystem {
       );
     }
     return { ippJobId };
+  }
+
+  /**
+   * A document still arriving: Create-Job, then Send-Document with the file as it grows (RFC 8011
+   * sections 4.2.4, 4.3.1). The job is known before its document, so when the document cannot be
+   * completed (the download failed or starts again, the person canceled) the job is canceled at the
+   * printer BEFORE its body is broken off: a printer never gets to print a partial document.
+   */
+  private async sendWhileArriving(
+    printer: PrinterConfig,
+    submission: PrintSubmission,
+    growth: DocumentGrowth,
+  ): Promise<number> {
+    const created = await exchangeIpp({
+      uri: printer.uri,
+      request: this.jobRequest('Create-Job', printer, submission),
+      timeoutMs: this.requestTimeoutMs,
+      signal: submission.signal,
+      userAgent: this.userAgent,
+      rejectUnauthorized: this.rejectUnauthorized,
+    });
+    const refused = statusToError(created.statusCode, {
+      unsupportedAttributes: [...created.unsupportedAttributes.keys()],
+    });
+    if (refused) throw refused;
+    const ippJobId = firstNumber(created.jobAttributes, 'job-id');
+    if (ippJobId === undefined) {
+      throw new UpstreamError(
+        'printer_refused',
+        'The printer did not confirm the job. Check the printer before trying again.',
+        {
+          cause: new Error('Create-Job response without job-id'),
+        },
+      );
+    }
+    let canceling: Promise<void> | null = null;
+    const cancelAtPrinter = () => {
+      canceling ??= this.cancel(printer, ippJobId).catch(() => undefined);
+      return canceling;
+    };
+    // The transport sees the download's restart or failure, and the person's cancel, only once the
+    // printer has canceled the job.
+    const guarded = guardedGrowth(growth, cancelAtPrinter);
+    const stop = new AbortController();
+    const onAbort = () => void cancelAtPrinter().finally(() => stop.abort(submission.signal?.reason));
+    submission.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (submission.signal?.aborted) onAbort();
+      const sent = await exchangeIpp({
+        uri: printer.uri,
+        request: encodeRequest({
+          operation: 'Send-Document',
+          requestId: this.requestId(),
+          operationAttributes: {
+            'printer-uri': printerUriFromConfig(printer.uri),
+            'job-id': ippJobId,
+            'requesting-user-name': truncate(submission.userName) || 'anonymous',
+            'document-format': submission.documentFormat,
+            'last-document': true,
+          },
+        }),
+        documentPath: submission.documentPath,
+        growth: guarded.growth,
+        timeoutMs: this.requestTimeoutMs,
+        signal: stop.signal,
+        userAgent: this.userAgent,
+        rejectUnauthorized: this.rejectUnauthorized,
+      });
+      const error = statusToError(sent.statusCode);
+      if (error) throw error;
+      return ippJobId;
+    } catch (err) {
+      if (err instanceof UpstreamError && err.code === 'printer_no_answer') {
+        // The whole document went out but was never confirmed. Unlike Print-Job, the job is known:
+        // ask it. Printing (or printed): it is followed as usual. Still waiting for its document: it
+        // is canceled, and sending again cannot print twice.
+        const status = await this.jobStatus(printer, ippJobId).catch(() => null);
+        if (status && ['processing', 'completed', 'stopped'].includes(status.phase)) return ippJobId;
+        if (status?.phase === 'pending') {
+          await cancelAtPrinter();
+          throw new UpstreamError(
+            'printer_unreachable',
+            'The printer did not take the document. Check that it is switched on and connected.',
+            {
+              retryable: true,
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+      // Whatever else went wrong before the printer confirmed the document, the job must not stay:
+      // its document is incomplete.
+      await cancelAtPrinter();
+      throw err;
+    } finally {
+      submission.signal?.removeEventListener('abort', onAbort);
+      guarded.release();
+    }
   }
 
   async jobStatus(printer: PrinterConfig, ippJobId: number): Promise<PrinterJobStatus> {
@@ -163,7 +267,7 @@ export class IppPrintSystem implements PrintSystem {
 
   /** Print-Job and Validate-Job: the same operation and job attributes (RFC 8011 sections 4.2.1, 4.2.3). */
   private jobRequest(
-    operation: 'Print-Job' | 'Validate-Job',
+    operation: 'Print-Job' | 'Validate-Job' | 'Create-Job',
     printer: PrinterConfig,
     submission: Omit<PrintSubmission, 'documentPath'>,
   ): Buffer {
@@ -235,4 +339,41 @@ function truncate(text: string): string {
   const trimmed = text.trim();
   const chars = [...trimmed];
   return chars.length > MAX_NAME_CHARS ? `${chars.slice(0, MAX_NAME_CHARS - 1).join('')}…` : trimmed;
+}
+
+/**
+ * The growth the transport follows: the same bytes, but a restart or a failure of the writer reaches
+ * the reader only after `beforeBreak` (canceling the job at the printer) has finished.
+ */
+function guardedGrowth(
+  growth: DocumentGrowth,
+  beforeBreak: () => Promise<void>,
+): { growth: DocumentGrowth; release: () => void } {
+  const mirror = new FileGrowth();
+  mirror.started();
+  const attempt = growth.attempt;
+  let broken = false;
+  const sync = () => {
+    if (broken) return;
+    if (growth.attempt !== attempt) {
+      broken = true;
+      void beforeBreak().then(() => mirror.started());
+      return;
+    }
+    if (growth.ended) {
+      broken = true; // settled: nothing more to mirror
+      growth.finished.then(
+        (size) => mirror.finish(size),
+        (err: unknown) => {
+          broken = true;
+          void beforeBreak().then(() => mirror.fail(err));
+        },
+      );
+      return;
+    }
+    mirror.wrote(growth.written);
+  };
+  const release = growth.onChange(sync);
+  sync();
+  return { growth: mirror, release };
 }

@@ -7,6 +7,8 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UpstreamError } from '../domain/errors.js';
+import type { DocumentGrowth } from '../domain/ports.js';
+import { growingFileStream } from './growing-file.js';
 import { printerEndpoint } from './ipp-attributes.js';
 import { decodeResponse, type IppResponse } from './ipp-codec.js';
 
@@ -17,6 +19,12 @@ export interface IppExchange {
   request: Buffer;
   /** A file streamed right after the header (Print-Job); never read into memory whole. */
   documentPath?: string;
+  /**
+   * Set while the file is still being written (a download in progress): it is sent as it grows, with
+   * HTTP chunked transfer coding since its length is not known yet (RFC 8010 section 3.4: IPP over HTTP
+   * may use it), and the writer's failure becomes this request's failure.
+   */
+  growth?: DocumentGrowth;
   /**
    * How long the printer may take to accept the connection, to take the next piece of the document,
    * and to answer once the request is sent. A request without a document must end within it.
@@ -92,7 +100,8 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
         agent: false,
         headers: {
           'Content-Type': 'application/ipp',
-          'Content-Length': exchange.request.length + documentSize,
+          // Without a length, Node sends the body chunked.
+          ...(exchange.growth ? {} : { 'Content-Length': exchange.request.length + documentSize }),
           'User-Agent': exchange.userAgent ?? 'drive-print-connector',
         },
         rejectUnauthorized: exchange.rejectUnauthorized ?? true,
@@ -124,6 +133,14 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
       });
 
       request.write(exchange.request);
+      if (file && exchange.growth) {
+        // Each piece the download adds (or the printer takes) restarts the timer.
+        const stream = growingFileStream(file, exchange.growth, arm);
+        document = stream;
+        stream.on('error', (error) => fail({ kind: 'local', error }));
+        stream.pipe(request);
+        return;
+      }
       if (!file || documentSize === 0) {
         request.end();
         return;

@@ -122,6 +122,7 @@ const PDF_FETCHER: Printer = {
     mediaCol: false,
     mediaKeyword: false,
     validateJob: false,
+    createJob: false,
     raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
   },
 };

@@ -115,7 +115,12 @@ export interface Drive {
   /** Metadata of one file or folder. */
   get(fileId: string): Promise<DriveItem>;
   /** Writes the file's bytes, or its PDF export for Google editor files, to `destinationPath`. */
-  download(file: DriveItem, destinationPath: string, signal?: AbortSignal): Promise<DownloadResult>;
+  download(
+    file: DriveItem,
+    destinationPath: string,
+    signal?: AbortSignal,
+    progress?: DownloadProgress,
+  ): Promise<DownloadResult>;
   /** Creates a new file in a folder from a local file (multipart when small, resumable when large). */
   upload(request: UploadRequest): Promise<UploadedFile>;
   /** How many files in a folder already have this exact name (Drive allows duplicates). */
@@ -221,6 +226,11 @@ export interface PrinterProtocolFacts {
   mediaKeyword: boolean;
   /** operations-supported lists Validate-Job. */
   validateJob: boolean;
+  /**
+   * operations-supported lists Create-Job and Send-Document (IPP Everywhere requires both): a document
+   * can be sent while it still downloads, since the job is known, and canceled, before its end.
+   */
+  createJob: boolean;
   raster: RasterFacts;
 }
 
@@ -234,8 +244,39 @@ export interface PrinterDescription {
   facts: PrinterProtocolFacts;
 }
 
+/**
+ * A document still being written to its file (a download in progress) while it is sent: how far
+ * the writer is, and how it ended. A writer that starts again (a retried download) truncates the
+ * file: `attempt` grows, and a reader that already sent bytes must give up and send again later.
+ */
+export interface DocumentGrowth {
+  /** Bytes in the file now, all written. */
+  readonly written: number;
+  /** How many times the writer started. */
+  readonly attempt: number;
+  /** Whether the writer finished or gave up. */
+  readonly ended: boolean;
+  /** Resolves with the final size when the writer finished; rejects with the writer's error. */
+  readonly finished: Promise<number>;
+  /** Calls `listener` after every change (bytes written, a restart, the end); returns an unsubscribe. */
+  onChange(listener: () => void): () => void;
+}
+
+/** What a download tells about its progress, so the document can be sent while it arrives. */
+export interface DownloadProgress {
+  /** An attempt starts: the file was (re)created empty. */
+  started(): void;
+  /** The file now holds `total` bytes, all written. */
+  wrote(total: number): void;
+}
+
 export interface PrintSubmission {
   documentPath: string;
+  /**
+   * Set while the document is still arriving: the file is sent as it grows (HTTP chunked), so
+   * downloading and sending overlap. Absent: the file is complete.
+   */
+  growth?: DocumentGrowth;
   /** Always one the printer lists in document-format-supported. */
   documentFormat: string;
   jobName: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js';
+import { FileGrowth } from './document-growth.js';
 import { type DocumentPlan, type DocumentStep, planDocument, planPullDocument } from './document-plan.js';
 import { AppError, BadInputError, NotFoundError, SignedOutError, UpstreamError } from './errors.js';
 import { changeJob, hasEnded } from './job-changes.js';
@@ -42,6 +43,11 @@ export interface PrintServiceOptions {
   pollIntervalMs?: number;
   /** The first wait before asking about an accepted job (default 50 ms). */
   firstPollMs?: number;
+  /**
+   * Documents at least this large (and that need no conversion) are sent while they download
+   * (default 4 MiB). A smaller one downloads in a moment and is sent whole, with Print-Job.
+   */
+  streamMinBytes?: number;
   /** A job that has not ended after this long is canceled at the printer and failed. */
   jobTimeoutMs?: number;
   /** Tries for Drive metadata and downloads and for a busy printer, with exponential backoff from baseDelayMs. */
@@ -103,6 +109,7 @@ export class PrintService {
     this.opts = {
       pollIntervalMs: 1000,
       firstPollMs: 50,
+      streamMinBytes: 4 * 1024 * 1024,
       jobTimeoutMs: 15 * 60_000,
       retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 },
       ...options,
@@ -391,6 +398,21 @@ export class PrintService {
           job = await this.update(job, { state: 'downloading', step: 'download' });
           let document = await next();
           const downloaded = document;
+          const target = ctx.target;
+          if (
+            target.kind === 'ipp' &&
+            ctx.plan.steps.length === 0 &&
+            target.description.facts.createJob &&
+            (ctx.file.size ?? 0) >= this.opts.streamMinBytes
+          ) {
+            // Nothing to convert, and a printer with Create-Job: the document goes to the printer while
+            // it still arrives (and its job can be canceled should the download fail).
+            return this.downloadWhileSending(ctx, target.description, downloaded, retry, signal, (changes) =>
+              this.update(job, changes).then((next) => {
+                job = next;
+              }),
+            );
+          }
           await withRetry(() => ctx.drive.download(ctx.file, downloaded, signal), retry);
           signal.throwIfAborted();
           if (ctx.plan.steps.length > 0) job = await this.update(job, { step: 'convert' });
@@ -400,7 +422,6 @@ export class PrintService {
             signal.throwIfAborted();
             document = output;
           }
-          const target = ctx.target;
           if (target.kind === 'pull') {
             // Ready before the link works, so a fast device's fetch is never overwritten by "ready".
             job = await this.update(job, { state: 'ready', step: 'fetch' });
@@ -448,6 +469,57 @@ export class PrintService {
     if (ctx.target.kind === 'ipp') this.opts.printers.touch(ctx.printer.id);
     // A pulled document ends later: fetched, canceled or expired.
     if (job.state !== 'ready') await this.end(job, ctx.userEmail);
+  }
+
+  /**
+   * Downloads the document and sends it with Print-Job at the same time: the IPP request body is
+   * the temporary file, read as the download writes it, so the job takes about as long as the slower
+   * of the two transfers, not their sum, with back-pressure from the slower side. Nothing is sent
+   * before the first bytes arrived (a file Drive refuses creates no printer job). When the printer
+   * refuses mid-stream (busy, a dropped connection) or the download starts again, the next try waits
+   * for the download to finish and sends the complete temporary file: it is never downloaded twice.
+   */
+  private async downloadWhileSending(
+    ctx: PrintRequest & { printer: PrinterConfig; file: DriveItem; plan: DocumentPlan },
+    description: PrinterDescription,
+    path: string,
+    retry: Parameters<typeof withRetry>[1],
+    signal: AbortSignal,
+    record: (changes: Partial<PrintJob>) => Promise<void>,
+  ): Promise<number> {
+    const growth = new FileGrowth();
+    const download = withRetry(() => ctx.drive.download(ctx.file, path, signal, growth), retry).then(
+      () => growth.finish(growth.written),
+      (err: unknown) => {
+        growth.fail(err);
+        throw err;
+      },
+    );
+    // Awaited below on every path that needs it; never left as an unhandled rejection.
+    download.catch(() => undefined);
+    await firstBytes(growth);
+    signal.throwIfAborted();
+    await record({ state: 'sending', step: 'send' });
+    const submitted = await withRetry(async (attempt) => {
+      if (attempt > 1) {
+        // The download's own retries are over: its failure ends the job, it is not the printer's.
+        await download.catch((err: unknown) => {
+          throw finalError(err);
+        });
+      }
+      return this.opts.printSystem.submit(ctx.printer, {
+        documentPath: path,
+        ...(growth.ended ? {} : { growth }),
+        documentFormat: ctx.plan.documentFormat,
+        jobName: ctx.file.name,
+        userName: ctx.userEmail,
+        ticket: ctx.plan.ticket,
+        printer: description,
+        signal,
+      });
+    }, retry);
+    await download;
+    return submitted.ippJobId;
   }
 
   /** Records how a job ended (audit) and tells the logs. */
@@ -579,4 +651,26 @@ export class PrintService {
   private update(job: PrintJob, changes: Partial<PrintJob>): Promise<PrintJob> {
     return changeJob(this.opts.jobs, job.jobId, job, changes, this.opts.clock.now());
   }
+}
+
+/** Resolves once the document has its first bytes or its download ended; rejects if that failed. */
+function firstBytes(growth: FileGrowth): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (growth.written > 0 || growth.ended) {
+        stop();
+        if (growth.written > 0) resolve();
+        else growth.finished.then(() => resolve(), reject);
+      }
+    };
+    const stop = growth.onChange(check);
+    check();
+  });
+}
+
+/** The same error, no longer retryable (the tries it had are used up). */
+function finalError(err: unknown): unknown {
+  return err instanceof UpstreamError && err.retryable
+    ? new UpstreamError(err.code, err.message, { cause: err })
+    : err;
 }

@@ -290,7 +290,7 @@ export class ScanJobService {
           }
           job = await this.update(job, { state: 'uploading' });
           const pdf = await next();
-          await this.o.combiner.combine(pages, pdf);
+          await this.o.combiner.combine(pages, pdf, { dpi: job.settings.resolution });
           signal.throwIfAborted();
           const duplicateName = (await request.drive.countNamed(job.folderId, job.name)) > 0;
           const uploaded = await request.drive.upload({

@@ -7,7 +7,16 @@ import { diskFault, type TempFiles, type TempScope } from './temp-files.js';
 
 /** Combines page files (PDF, JPEG, PNG) into one PDF. */
 export interface PdfCombiner {
-  combine(pages: Array<{ path: string; type: ScanType }>, outputPath: string): Promise<{ pages: number }>;
+  combine(
+    pages: Array<{ path: string; type: ScanType }>,
+    outputPath: string,
+    options?: CombineOptions,
+  ): Promise<{ pages: number }>;
+}
+
+export interface CombineOptions {
+  /** The scan's resolution: the size of an image page whose file does not state its own. */
+  dpi?: number;
 }
 
 /** The Drive of the user a ticket belongs to, while their session lives. */

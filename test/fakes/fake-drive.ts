@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { FOLDER_MIME, isGoogleEditorFile } from '../../src/domain/document-formats.js';
 import { NotFoundError, SignedOutError, UpstreamError } from '../../src/domain/errors.js';
 import type {
+  DownloadProgress,
   DownloadResult,
   Drive,
   DriveConnector,
@@ -103,6 +104,7 @@ export class FakeDriveConnector implements DriveConnector {
         file: DriveItem,
         destinationPath: string,
         signal?: AbortSignal,
+        progress?: DownloadProgress,
       ): Promise<DownloadResult> {
         user();
         const left = self.flaky.get(file.id) ?? 0;
@@ -115,7 +117,9 @@ export class FakeDriveConnector implements DriveConnector {
         const content = isGoogleEditorFile(f.mimeType)
           ? Buffer.from(`%PDF-1.4 export of ${f.name}`)
           : (f.content ?? Buffer.alloc(0));
+        progress?.started();
         await writeFile(destinationPath, content);
+        progress?.wrote(content.length);
         if (self.downloadGate) {
           // Like the real adapter, a slow download stops when the job is canceled or times out.
           await Promise.race([

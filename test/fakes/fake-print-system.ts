@@ -43,6 +43,7 @@ export function fullPrinter(overrides: Partial<PrinterDescription> = {}): Printe
       mediaCol: true,
       mediaKeyword: true,
       validateJob: false,
+      createJob: true,
       raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
     },
     ...overrides,
@@ -81,6 +82,8 @@ export class FakePrintSystem implements PrintSystem {
   async submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }> {
     const failure = this.submitFailures.shift();
     if (failure) throw failure;
+    // Like the real transport: a document still arriving is taken to its end, or fails with its download.
+    if (submission.growth) await submission.growth.finished;
     this.received.push({
       printerId: printer.id,
       submission,

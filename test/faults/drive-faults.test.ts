@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EsclScannerDevice } from '../../src/adapters/escl-scanner.js';
 import { GoogleDriveConnector } from '../../src/adapters/google-drive.js';
 import { googleEndpoints } from '../../src/adapters/google-endpoints.js';
+import { IppPrintSystem } from '../../src/adapters/ipp-printer.js';
 import { type GoogleDouble, startGoogleDouble } from '../../src/dev/google-double/index.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { buildPdf } from '../../src/dev/sample-files/pdf.js';
@@ -191,10 +192,27 @@ describe.skipIf(!hasIppEvePrinter())(
       expect(other).toMatchObject({ state: 'completed', error: null });
     };
 
+    /**
+     * The printer got the file byte for byte exactly once. The document goes out while it downloads,
+     * so a download cut mid-way may have reached the printer as an incomplete request first: such a
+     * job must be a strict prefix of the file that the printer did not complete (the connector broke
+     * the chunked body off without its last chunk).
+     */
     const expectPrintedBig = async (before: string[]) => {
       const spooled = (await printer.spooledFiles()).filter((f) => !before.includes(f));
-      expect(spooled).toHaveLength(1);
-      expect(sha(await readFile(spooled[0] as string))).toBe(sha(big.content));
+      const contents = await Promise.all(spooled.map((f) => readFile(f)));
+      expect(contents.filter((c) => sha(c) === sha(big.content))).toHaveLength(1);
+      for (const [i, content] of contents.entries()) {
+        if (sha(content) === sha(big.content)) continue;
+        expect(content.length).toBeLessThan(big.content.length);
+        expect(big.content.subarray(0, content.length).equals(content)).toBe(true);
+        const jobId = Number(path.basename(spooled[i] as string).split('-')[0]);
+        const status = await new IppPrintSystem({}).jobStatus(
+          { id: 'real', name: 'real', uri: printer.uri },
+          jobId,
+        );
+        expect(['aborted', 'canceled']).toContain(status.phase);
+      }
       expect(await readdir(stack.config.tempDir)).toEqual([]);
     };
 

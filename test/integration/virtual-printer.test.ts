@@ -139,6 +139,7 @@ describe('IppPrintSystem against the virtual printer', () => {
         mediaCol: true,
         mediaKeyword: true,
         validateJob: true,
+        createJob: false,
         // No PWG raster or URF in its formats: no raster facts.
         raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
       },

@@ -13,6 +13,8 @@ import { decodeRequest, encodeResponse, firstNumber } from '../../src/adapters/i
 /** The operations a fault can target (RFC 8011 section 5.4.15 operation-id values). */
 export type FaultOperation =
   | 'Print-Job'
+  | 'Create-Job'
+  | 'Send-Document'
   | 'Validate-Job'
   | 'Cancel-Job'
   | 'Get-Job-Attributes'
@@ -22,6 +24,8 @@ export type FaultOperation =
 const OPERATION_IDS: Readonly<Record<number, FaultOperation>> = {
   2: 'Print-Job',
   4: 'Validate-Job',
+  5: 'Create-Job',
+  6: 'Send-Document',
   8: 'Cancel-Job',
   9: 'Get-Job-Attributes',
   10: 'Get-Jobs',
@@ -60,6 +64,8 @@ export interface FaultyIppPrinter {
   readonly seen: readonly SeenRequest[];
   /** The next `times` requests of `operation` (default: all of them) get `fault`. */
   arm(operation: FaultOperation, fault: PrinterFault, times?: number): void;
+  /** Passes request bodies on at most this many bytes per second (null: no limit), like a slow printer. */
+  throttle(bytesPerSecond: number | null): void;
   /** Stops listening, so that connections are refused (ECONNREFUSED) until clear(). */
   refuse(): Promise<void>;
   /** Disarms every fault, ends hanging connections and listens again if refusing. */
@@ -91,7 +97,13 @@ export async function startFaultyIppPrinter(options: { upstreamUri: string }): P
   const sockets = new Set<Socket>();
 
   const take = (operation: SeenRequest['operation']): PrinterFault | null => {
-    const entry = armed.find((a) => a.operation === operation && a.remaining > 0);
+    // A fault armed for Print-Job hits whichever request carries the document: Print-Job, or the
+    // Send-Document of a job made with Create-Job (the connector uses those while a download runs).
+    const entry = armed.find(
+      (a) =>
+        a.remaining > 0 &&
+        (a.operation === operation || (a.operation === 'Print-Job' && operation === 'Send-Document')),
+    );
     if (!entry) return null;
     entry.remaining--;
     return entry.fault;
@@ -184,7 +196,23 @@ export async function startFaultyIppPrinter(options: { upstreamUri: string }): P
     // A client that gives up takes the upstream exchange with it, so nothing lingers at the printer.
     res.on('close', () => out.destroy());
     out.write(head);
-    req.pipe(out);
+    if (!rate) {
+      req.pipe(out);
+      return;
+    }
+    // Paced: the printer takes no more than `rate` bytes a second; back-pressure reaches the client.
+    const limit = rate;
+    const started = performance.now();
+    let sent = head.length;
+    void (async () => {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        sent += chunk.length;
+        const wait = started + (sent / limit) * 1000 - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      }
+      out.end();
+    })().catch(() => out.destroy());
   }
 
   /** Sends the whole request to the real printer and resolves with its whole IPP answer. */
@@ -244,11 +272,15 @@ export async function startFaultyIppPrinter(options: { upstreamUri: string }): P
   await listen();
   port = (server.address() as AddressInfo).port;
   let refusing = false;
+  let rate: number | null = null;
 
   return {
     uri: `ipp://127.0.0.1:${port}/ipp/print`,
     port,
     seen,
+    throttle(bytesPerSecond) {
+      rate = bytesPerSecond;
+    },
     arm(operation, fault, times = Number.POSITIVE_INFINITY) {
       armed.push({ operation, fault, remaining: times });
     },
@@ -259,6 +291,7 @@ export async function startFaultyIppPrinter(options: { upstreamUri: string }): P
     },
     async clear() {
       armed.length = 0;
+      rate = null;
       for (const socket of sockets) socket.destroy();
       if (refusing) {
         refusing = false;

@@ -40,6 +40,7 @@ function printer(
       mediaCol: true,
       mediaKeyword: true,
       validateJob: false,
+      createJob: false,
       raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [], ...options.raster },
     },
   };

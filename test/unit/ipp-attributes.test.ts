@@ -102,6 +102,7 @@ const EVE_DESCRIPTION: PrinterDescription = {
     mediaCol: true,
     mediaKeyword: true,
     validateJob: true,
+    createJob: false,
     raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
   },
 };
@@ -141,6 +142,7 @@ describe('describePrinter', () => {
         mediaCol: false,
         mediaKeyword: false,
         validateJob: false,
+        createJob: false,
         raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
       },
     });
@@ -307,6 +309,17 @@ describe('describePrinter', () => {
   it.each<[string, Record<string, IppValue | IppValue[]>, Partial<PrinterDescription['facts']>]>([
     ['Validate-Job by number', { 'operations-supported': [2, 4, 11] }, { validateJob: true }],
     ['no Validate-Job', { 'operations-supported': ['Print-Job'] }, { validateJob: false }],
+    [
+      'Create-Job and Send-Document',
+      { 'operations-supported': ['Print-Job', 'Create-Job', 'Send-Document'] },
+      { createJob: true },
+    ],
+    ['Create-Job and Send-Document by number', { 'operations-supported': [2, 5, 6] }, { createJob: true }],
+    [
+      'Create-Job without Send-Document',
+      { 'operations-supported': ['Print-Job', 'Create-Job'] },
+      { createJob: false },
+    ],
     [
       'media-col without media-size is not media-col',
       { 'media-col-supported': ['media-source'], 'media-supported': ['iso_a4_210x297mm'] },

@@ -26,7 +26,14 @@ export async function sendMedia(
   if (file.mimeType === FOLDER_MIME || EDITOR_MIMES.has(file.mimeType) || !file.content) {
     throw driveErrors.notDownloadable();
   }
-  await sendBytes(req, res, file.content, file.mimeType, fault && breakWith(ctx, req, fault));
+  await sendBytes(
+    req,
+    res,
+    file.content,
+    file.mimeType,
+    fault && breakWith(ctx, req, fault),
+    ctx.faults.downloadRate(),
+  );
 }
 
 export async function sendExport(
@@ -47,7 +54,14 @@ export async function sendExport(
   }
   const bytes = exportBytes(file, targetMime);
   if (file.exportTooLarge || bytes.length > EXPORT_LIMIT_BYTES) throw driveErrors.exportTooLarge();
-  await sendBytes(req, res, bytes, targetMime, fault && breakWith(ctx, req, fault));
+  await sendBytes(
+    req,
+    res,
+    bytes,
+    targetMime,
+    fault && breakWith(ctx, req, fault),
+    ctx.faults.downloadRate(),
+  );
 }
 
 /** A download that breaks after `afterBytes`: what happens to the connection then. */
@@ -92,6 +106,7 @@ async function sendBytes(
   bytes: Buffer,
   mimeType: string,
   broken?: Break,
+  rate?: number | null,
 ): Promise<void> {
   let start = 0;
   let end = bytes.length - 1;
@@ -119,8 +134,17 @@ async function sendBytes(
     await broken.act(res);
     return;
   }
-  function* slices(): Generator<Buffer> {
-    for (let offset = 0; offset < body.length; offset += SLICE) yield body.subarray(offset, offset + SLICE);
+  async function* slices(): AsyncGenerator<Buffer> {
+    const started = performance.now();
+    for (let offset = 0; offset < body.length; offset += SLICE) {
+      if (rate) {
+        // Paced: the slice goes out no earlier than a link of `rate` bytes per second would carry it.
+        const due = started + (offset / rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      yield body.subarray(offset, offset + SLICE);
+    }
   }
   try {
     await pipeline(Readable.from(slices()), res);

@@ -72,7 +72,19 @@ export class Faults implements DoubleFaults {
     this.revokeFailures += times;
   }
 
+  private rate: number | null = null;
+
+  throttleDownloads(bytesPerSecond: number | null): void {
+    this.rate = bytesPerSecond;
+  }
+
+  /** The pace every download is sent at now, or null for as fast as the client takes it. */
+  downloadRate(): number | null {
+    return this.rate;
+  }
+
   clear(): void {
+    this.rate = null;
     this.rateLimits.clear();
     this.metadataRateLimits.clear();
     this.alwaysFail.clear();

@@ -74,12 +74,14 @@ export async function startGoogleDouble(options: GoogleDoubleOptions): Promise<G
   app.set('etag', false);
   app.use((req, _res, next) => {
     const authorization = req.headers.authorization;
+    const contentRange = req.headers['content-range'];
     requests.push({
       method: req.method,
       path: new URL(req.originalUrl, 'http://double.invalid').pathname,
       at: Date.now(),
       query: queryOf(req),
       ...(authorization !== undefined ? { authorization } : {}),
+      ...(contentRange !== undefined ? { contentRange } : {}),
     });
     next();
   });

@@ -100,6 +100,8 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string>;
   authorization?: string;
+  /** A resumable chunk's Content-Range, so tests can see the chunk sizes a client sent. */
+  contentRange?: string;
   /** When it arrived (ms since the epoch). */
   at: number;
 }
@@ -131,6 +133,8 @@ export interface DoubleFaults {
   dropNextUploadConnection(times?: number): void;
   /** Revocation answers 500. */
   failRevoke(times?: number): void;
+  /** Every download from now on is sent at this many bytes per second (null: no limit), like a slow link. */
+  throttleDownloads(bytesPerSecond: number | null): void;
   clear(): void;
 }
 

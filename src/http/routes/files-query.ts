@@ -20,7 +20,8 @@ export const filesQuery = z.object({
     .max(2048)
     .regex(/^[\x21-\x7e]*$/, 'is not a valid page token')
     .optional(),
-  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+  /** The panel's own size (PANEL_PAGE_SIZE) unless asked; at most 100, so one page stays one quick call. */
+  pageSize: z.coerce.number().int().min(1).max(100).optional(),
   foldersOnly: z
     .enum(['true', 'false', '1', '0'])
     .transform((v) => v === 'true' || v === '1')
