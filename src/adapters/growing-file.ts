@@ -51,7 +51,15 @@ export function growingFileStream(
           const buffer = Buffer.allocUnsafe(size);
           const { bytesRead } = await handle.read(buffer, 0, size, position);
           if (growth.attempt !== attempt) throw restarted();
-          if (bytesRead === 0) throw new Error('The document became shorter while it was being sent.');
+          if (bytesRead === 0) {
+            // The file is shorter than the writer said: it was truncated by a restart that this
+            // reader is told of only a moment later (after the printer's job is canceled). Wait.
+            if (!growth.ended) {
+              await nextChange();
+              continue;
+            }
+            throw new Error('The document became shorter while it was being sent.');
+          }
           position += bytesRead;
           onActivity();
           // false: the consumer has enough for now; read() is called again when it wants more.

@@ -4,6 +4,7 @@ import { FileGrowth } from './document-growth.js';
 import { type DocumentPlan, type DocumentStep, planDocument, planPullDocument } from './document-plan.js';
 import { AppError, BadInputError, NotFoundError, SignedOutError, UpstreamError } from './errors.js';
 import { changeJob, hasEnded } from './job-changes.js';
+import { KeyedLine, Semaphore } from './limits.js';
 import type {
   AuditLog,
   Clock,
@@ -48,6 +49,8 @@ export interface PrintServiceOptions {
    * (default 4 MiB). A smaller one downloads in a moment and is sent whole, with Print-Job.
    */
   streamMinBytes?: number;
+  /** Downloads and conversions at once in this instance (default 4); more jobs wait their turn. */
+  maxDownloads?: number;
   /** A job that has not ended after this long is canceled at the printer and failed. */
   jobTimeoutMs?: number;
   /** Tries for Drive metadata and downloads and for a busy printer, with exponential backoff from baseDelayMs. */
@@ -104,16 +107,22 @@ export class PrintService {
   > &
     Pick<PrintServiceOptions, 'onJobEnded' | 'pulls' | 'onSignedOut'>;
   private readonly tasks: BackgroundWork;
+  /** Jobs for one printer go to it one at a time, in order; printers run side by side. */
+  private readonly printerLine = new KeyedLine();
+  /** Downloads and conversions running at once in this instance. */
+  private readonly downloads: Semaphore;
 
   constructor(options: PrintServiceOptions) {
     this.opts = {
       pollIntervalMs: 1000,
       firstPollMs: 50,
       streamMinBytes: 4 * 1024 * 1024,
+      maxDownloads: 4,
       jobTimeoutMs: 15 * 60_000,
       retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 8000 },
       ...options,
     };
+    this.downloads = new Semaphore(this.opts.maxDownloads);
     this.tasks = new BackgroundWork('print job', {
       onError: options.onError ?? (() => undefined),
       ...(options.recordRetryMs ? { recordRetryMs: options.recordRetryMs } : {}),
@@ -391,13 +400,12 @@ export class PrintService {
     const deadline = AbortSignal.timeout(this.opts.jobTimeoutMs);
     const signal = AbortSignal.any([ctx.signal, deadline]);
     const retry = { clock, ...this.opts.retry, signal };
+    // The printer's turn, held from the send until the printer has finished the job (or it failed).
+    const printerTurn = { release: () => {} };
     try {
       const ippJobId: number | null = await temp.withScope(
         'print',
         async (next) => {
-          job = await this.update(job, { state: 'downloading', step: 'download' });
-          let document = await next();
-          const downloaded = document;
           const target = ctx.target;
           if (
             target.kind === 'ipp' &&
@@ -406,22 +414,38 @@ export class PrintService {
             (ctx.file.size ?? 0) >= this.opts.streamMinBytes
           ) {
             // Nothing to convert, and a printer with Create-Job: the document goes to the printer while
-            // it still arrives (and its job can be canceled should the download fail).
-            return this.downloadWhileSending(ctx, target.description, downloaded, retry, signal, (changes) =>
-              this.update(job, changes).then((next) => {
-                job = next;
-              }),
+            // it still arrives (and its job can be canceled should the download fail). It waits for
+            // the printer's turn first, still queued, since its download is its send.
+            printerTurn.release = await this.printerLine.acquire(ctx.printer.id, signal);
+            job = await this.update(job, { state: 'downloading', step: 'download' });
+            const streamed = await next();
+            return this.downloads.use(
+              () =>
+                this.downloadWhileSending(ctx, target.description, streamed, retry, signal, (changes) =>
+                  this.update(job, changes).then((updated) => {
+                    job = updated;
+                  }),
+                ),
+              signal,
             );
           }
-          await withRetry(() => ctx.drive.download(ctx.file, downloaded, signal), retry);
-          signal.throwIfAborted();
-          if (ctx.plan.steps.length > 0) job = await this.update(job, { step: 'convert' });
-          for (const step of ctx.plan.steps) {
-            const output = await next();
-            await this.convert(step, document, output, ctx.file, signal);
+          job = await this.update(job, { state: 'downloading', step: 'download' });
+          let document = await next();
+          const downloaded = document;
+          // Downloads and conversions: a few at a time per instance.
+          document = await this.downloads.use(async () => {
+            await withRetry(() => ctx.drive.download(ctx.file, downloaded, signal), retry);
             signal.throwIfAborted();
-            document = output;
-          }
+            let current = downloaded;
+            if (ctx.plan.steps.length > 0) job = await this.update(job, { step: 'convert' });
+            for (const step of ctx.plan.steps) {
+              const output = await next();
+              await this.convert(step, current, output, ctx.file, signal);
+              signal.throwIfAborted();
+              current = output;
+            }
+            return current;
+          }, signal);
           if (target.kind === 'pull') {
             // Ready before the link works, so a fast device's fetch is never overwritten by "ready".
             job = await this.update(job, { state: 'ready', step: 'fetch' });
@@ -433,6 +457,8 @@ export class PrintService {
             });
             return null;
           }
+          // One job at a time per printer: the next one is sent when this one has ended there.
+          printerTurn.release = await this.printerLine.acquire(ctx.printer.id, signal);
           job = await this.update(job, { state: 'sending', step: 'send' });
           const submitted = await withRetry(
             () =>
@@ -465,6 +491,8 @@ export class PrintService {
       job = await this.fail(job, err, ctx.signal, deadline);
       // An expired or revoked token ends the session at once: its token is discarded (and revoked).
       if (err instanceof SignedOutError && ctx.sessionId) await this.opts.onSignedOut?.(ctx.sessionId);
+    } finally {
+      printerTurn.release();
     }
     if (ctx.target.kind === 'ipp') this.opts.printers.touch(ctx.printer.id);
     // A pulled document ends later: fetched, canceled or expired.
