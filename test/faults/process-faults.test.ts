@@ -25,6 +25,7 @@ import { startVirtualPrinter, type VirtualPrinter } from '../../src/dev/virtual-
 import { PanelClient } from '../support/browser-less-client.js';
 import { type FaultyIppPrinter, startFaultyIppPrinter } from '../support/faulty-ipp-printer.js';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis-server.js';
+import { sleep, until } from '../support/until.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLIENT_ID = 'process-faults.apps.googleusercontent.com';
@@ -47,22 +48,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 /** Processes (other than this one) whose working folder lies inside `dir`: converters we started. */

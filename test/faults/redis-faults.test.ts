@@ -13,22 +13,7 @@ import { type Stack, startStack } from '../../src/dev/stack.js';
 import { startVirtualPrinter, type VirtualPrinter } from '../../src/dev/virtual-printer.js';
 import { PanelClient } from '../support/browser-less-client.js';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis-server.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | null | false>,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { sleep, until } from '../support/until.js';
 
 /** A panel client that remembers the status of every answer it got. */
 class RecordingClient extends PanelClient {
