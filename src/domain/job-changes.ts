@@ -1,5 +1,5 @@
 import { CanceledSignal } from './background.js';
-import type { JobStore } from './ports.js';
+import type { JobStore, RunningInstances } from './ports.js';
 
 const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
 
@@ -35,7 +35,14 @@ export async function changeJob<T extends { state: string; updatedAt: number }>(
   throw new Error(`job ${id} kept changing under this instance`);
 }
 
-/** Whether a job's state is final. */
-export function hasEnded(state: string): boolean {
-  return ENDED.has(state);
+/**
+ * Whether a job that has not ended was left by an instance that is gone (killed, host lost): then
+ * nobody will ever finish it, and it is to be reported failed.
+ */
+export async function isOrphaned(
+  job: { state: string; instanceId?: string },
+  instances: RunningInstances,
+): Promise<boolean> {
+  if (ENDED.has(job.state) || !job.instanceId || job.instanceId === instances.id) return false;
+  return !(await instances.alive(job.instanceId));
 }

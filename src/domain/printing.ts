@@ -3,7 +3,7 @@ import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js'
 import { FileGrowth } from './document-growth.js';
 import { type DocumentPlan, type DocumentStep, planDocument, planPullDocument } from './document-plan.js';
 import { AppError, BadInputError, NotFoundError, SignedOutError, UpstreamError } from './errors.js';
-import { changeJob, hasEnded } from './job-changes.js';
+import { changeJob, isOrphaned } from './job-changes.js';
 import { KeyedLine, Semaphore } from './limits.js';
 import type {
   AuditLog,
@@ -263,9 +263,7 @@ export class PrintService {
 
   /** Fails a job that has not ended when the instance running it is gone. */
   private async orphanChecked(job: PrintJob): Promise<PrintJob> {
-    const { instances } = this.opts;
-    if (hasEnded(job.state) || !job.instanceId || job.instanceId === instances.id) return job;
-    if (await instances.alive(job.instanceId)) return job;
+    if (!(await isOrphaned(job, this.opts.instances))) return job;
     const failed = await this.update(job, { state: 'failed', error: { ...STOPPED } });
     if (failed.state === 'failed' && job.state !== 'failed') await this.end(failed);
     return failed;
@@ -370,11 +368,6 @@ export class PrintService {
   /** Waits up to `ms` for running jobs to end by themselves; true when they all did. */
   drainWithin(ms: number): Promise<boolean> {
     return this.tasks.drainWithin(ms);
-  }
-
-  /** How many jobs run in this process now. */
-  get runningCount(): number {
-    return this.tasks.size;
   }
 
   /**

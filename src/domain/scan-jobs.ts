@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js';
 import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
-import { changeJob, hasEnded } from './job-changes.js';
+import { changeJob, isOrphaned } from './job-changes.js';
 import type {
   AuditLog,
   Clock,
@@ -177,9 +177,7 @@ export class ScanJobService {
   async status(scanJobId: string, ownerKey: string): Promise<ScanJob> {
     const job = await this.o.jobs.get(scanJobId);
     if (!job || job.ownerKey !== ownerKey) throw new NotFoundError('No such scan job.', 'scan_job_not_found');
-    const { instances } = this.o;
-    if (hasEnded(job.state) || !job.instanceId || job.instanceId === instances.id) return job;
-    if (await instances.alive(job.instanceId)) return job;
+    if (!(await isOrphaned(job, this.o.instances))) return job;
     const failed = await this.update(job, { state: 'failed', error: { ...STOPPED } });
     if (failed.state === 'failed' && job.state !== 'failed') {
       await this.o.audit.record({
@@ -228,11 +226,6 @@ export class ScanJobService {
   /** Waits up to `ms` for running jobs to end by themselves; true when they all did. */
   drainWithin(ms: number): Promise<boolean> {
     return this.tasks.drainWithin(ms);
-  }
-
-  /** How many jobs run (or wait for their scanner) in this process now. */
-  get runningCount(): number {
-    return this.tasks.size;
   }
 
   /** Stops every running job (shutdown): each fails with "scan again"; its files are deleted. */

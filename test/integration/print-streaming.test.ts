@@ -87,6 +87,16 @@ describe.skipIf(!hasIppEvePrinter())(
       }
     }
 
+    /** A PDF in Alice's My Drive. */
+    const addPdf = (name: string, content: Buffer) =>
+      stack.google.addFile({
+        name,
+        mimeType: 'application/pdf',
+        content,
+        parents: [SAMPLE_IDS.aliceRoot],
+        ownedBy: ['alice@example.com'],
+      });
+
     async function spooledCopyOf(content: Buffer): Promise<boolean> {
       const want = sha(content);
       for (const file of await real.spooledFiles()) if (sha(await readFile(file)) === want) return true;
@@ -95,13 +105,7 @@ describe.skipIf(!hasIppEvePrinter())(
 
     it('a 50 MB job refused as busy twice gets the temporary file on the retry: one download, the exact bytes printed', async () => {
       const content = pdfOfSize(50 * MB, 1);
-      const file = stack.google.addFile({
-        name: 'Fifty.pdf',
-        mimeType: 'application/pdf',
-        content,
-        parents: [SAMPLE_IDS.aliceRoot],
-        ownedBy: ['alice@example.com'],
-      });
+      const file = addPdf('Fifty.pdf', content);
       printer.arm('Print-Job', { kind: 'status', status: 'server-error-busy' }, 2);
       const result = await printAndWait(file.id);
       expect(result.state).toBe('completed');
@@ -117,13 +121,7 @@ describe.skipIf(!hasIppEvePrinter())(
 
     it('a download cut mid-stream: the printer job is canceled before its body breaks off, then the whole file prints once', async () => {
       const content = pdfOfSize(20 * MB, 3);
-      const file = stack.google.addFile({
-        name: 'Cut.pdf',
-        mimeType: 'application/pdf',
-        content,
-        parents: [SAMPLE_IDS.aliceRoot],
-        ownedBy: ['alice@example.com'],
-      });
+      const file = addPdf('Cut.pdf', content);
       stack.google.faults.throttleDownloads(20 * MB);
       stack.google.faults.resetDownload(file.id, 6 * MB, 1);
       const before = await real.spooledFiles();
@@ -154,13 +152,7 @@ describe.skipIf(!hasIppEvePrinter())(
 
     it('overlap is real: Drive at 10 MB/s and the printer at 5 MB/s take about the slower of the two, not their sum', async () => {
       const content = pdfOfSize(20 * MB, 2);
-      const file = stack.google.addFile({
-        name: 'Twenty.pdf',
-        mimeType: 'application/pdf',
-        content,
-        parents: [SAMPLE_IDS.aliceRoot],
-        ownedBy: ['alice@example.com'],
-      });
+      const file = addPdf('Twenty.pdf', content);
       stack.google.faults.throttleDownloads(10 * MB); // 2 s alone
       printer.throttle(5 * MB); // 4 s alone; one after the other: 6 s
       const result = await printAndWait(file.id);
