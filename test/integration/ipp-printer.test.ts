@@ -529,7 +529,13 @@ describe.skipIf(!hasIppEvePrinter())('a busy ippeveprinter', () => {
   it('answers a second Print-Job with printer_busy, retryable, even for a large document', async () => {
     const printer = printerAt(eve.uri);
     const { ippJobId } = await ps.submit(printer, submission(pdf, 'application/pdf'));
-    expect((await ps.describe(printer)).state).toBe('processing');
+    // ippeveprinter starts the job on its own thread a moment after answering Print-Job.
+    let state = (await ps.describe(printer)).state;
+    for (let i = 0; i < 100 && state !== 'processing'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = (await ps.describe(printer)).state;
+    }
+    expect(state).toBe('processing');
     for (const document of [pdf, big]) {
       const err = await failure(ps.submit(printer, submission(document, 'application/pdf')));
       expect(err.code).toBe('printer_busy');
