@@ -71,6 +71,7 @@ export async function startBenchStack(s: BenchSettings, cleanup: Cleanup): Promi
     // The largest scan plus room for the multipart envelope.
     env: { SCAN_MAX_MB: String(Math.min(4096, Math.ceil(Math.max(...s.sizes)) + 16)) },
     ...(s.connectorLog ? { logFile: s.connectorLog } : {}),
+    ...(s.cpuProfiles ? { cpuProfiles: s.cpuProfiles } : {}),
   });
   cleanup.add('connector', () => connector.stop());
   const client = new PanelClient(connector.url);

@@ -33,6 +33,8 @@ export interface ConnectorProcessOptions {
   env?: Record<string, string>;
   /** Append its log (stdout and stderr) to this file; otherwise only the last of stderr is kept. */
   logFile?: string;
+  /** Write a CPU profile (node --cpu-prof) into this folder when it stops. */
+  cpuProfiles?: string;
 }
 
 // A bench that dies before its cleanup (an uncaught error, process.exit) must not leave connectors behind.
@@ -51,27 +53,32 @@ export async function startConnectorProcess(options: ConnectorProcessOptions): P
   const printers = path.join(options.dir, 'printers.json');
   await writeFile(printers, JSON.stringify(options.printers));
   const preload = (options.preload ?? []).flatMap((m) => ['--import', m]);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/server.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      PUBLIC_URL: url,
-      GOOGLE_CLIENT_ID: clientId,
-      GOOGLE_CLIENT_SECRET: clientSecret,
-      GOOGLE_BASE_URL: options.google.baseUrl,
-      SESSION_SECRET: randomBytes(32).toString('hex'),
-      SESSION_STORE: 'memory',
-      // Long enough for the whole bench; the default (300 s idle) would end a session between sections.
-      SESSION_IDLE_SECONDS: '86400',
-      SESSION_MAX_SECONDS: '86400',
-      PRINTERS: printers,
-      TEMP_DIR: path.join(options.dir, 'tmp'),
-      AUDIT_LOG: path.join(options.dir, 'audit.log'),
-      LOG_LEVEL: options.logFile ? 'info' : 'warn',
-      ...options.env,
+  const profile = options.cpuProfiles ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfiles}`] : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', ...preload, 'src/server.ts'],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        PUBLIC_URL: url,
+        GOOGLE_CLIENT_ID: clientId,
+        GOOGLE_CLIENT_SECRET: clientSecret,
+        GOOGLE_BASE_URL: options.google.baseUrl,
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        SESSION_STORE: 'memory',
+        // Long enough for the whole bench; the default (300 s idle) would end a session between sections.
+        SESSION_IDLE_SECONDS: '86400',
+        SESSION_MAX_SECONDS: '86400',
+        PRINTERS: printers,
+        TEMP_DIR: path.join(options.dir, 'tmp'),
+        AUDIT_LOG: path.join(options.dir, 'audit.log'),
+        LOG_LEVEL: options.logFile ? 'info' : 'warn',
+        ...options.env,
+      },
+      stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
     },
-    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
-  });
+  );
   if (options.logFile) {
     const out = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(out);

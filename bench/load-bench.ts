@@ -36,6 +36,7 @@ export interface LoadOptions {
   /** A PDF of jobMB. */
   jobDocument: string;
   logFile?: string;
+  cpuProfiles?: string;
 }
 
 export async function benchLoad(o: LoadOptions): Promise<Row[]> {
@@ -50,6 +51,7 @@ export async function benchLoad(o: LoadOptions): Promise<Row[]> {
       // Each panel signs in from its own address (X-Forwarded-For), as panels behind a proxy do.
       env: { BENCH_LOOP_DELAY_FILE: delayFile, TRUST_PROXY: 'loopback' },
       ...(o.logFile ? { logFile: o.logFile } : {}),
+      ...(o.cpuProfiles ? { cpuProfiles: o.cpuProfiles } : {}),
     });
     const clients: PanelClient[] = [];
     for (const [i, email] of o.users.entries()) {

@@ -5,6 +5,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { SAMPLE_IDS } from '../src/dev/sample-data.js';
 import { timeCommand } from './commands.js';
 import { type BenchContext, waitForEnd } from './context.js';
+import { machineBusySeconds, withMachineCpu } from './cpu-meter.js';
 import { failed, failures, measured, memoryRow, type Row } from './report.js';
 import { type RssWatch, watchRss } from './rss-sampler.js';
 import { median } from './stats.js';
@@ -40,38 +41,48 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
     const a: number[] = [];
     const b: number[] = [];
     const c: number[] = [];
+    const both: number[] = [];
+    // The machine's busy CPU seconds during a, b and c: how much of the cores each transfer took.
+    const cpu = { a: [] as number[], b: [] as number[], c: [] as number[] };
+    const curl = () =>
+      timeCommand('curl', [
+        '-sS',
+        '-f',
+        '-o',
+        '/dev/null',
+        '-H',
+        `Authorization: Bearer ${ctx.bearer}`,
+        `${ctx.google.baseUrl}/drive/v3/files/${file.id}?alt=media`,
+      ]);
+    const ipptool = () =>
+      timeCommand('ipptool', [
+        '-f',
+        o.document,
+        '-d',
+        'filetype=application/pdf',
+        o.printer.uri,
+        o.ipptoolTest,
+      ]);
     const rss: Array<ReturnType<RssWatch['stop']>> = [];
     const errors: string[] = [];
     const timeoutMs = 60_000 + o.sizeMB * 1000;
     for (let run = 0; run < runs; run++) {
-      a.push(
-        (
-          await timeCommand('curl', [
-            '-sS',
-            '-f',
-            '-o',
-            '/dev/null',
-            '-H',
-            `Authorization: Bearer ${ctx.bearer}`,
-            `${ctx.google.baseUrl}/drive/v3/files/${file.id}?alt=media`,
-          ])
-        ).seconds,
-      );
-      b.push(
-        (
-          await timeCommand('ipptool', [
-            '-f',
-            o.document,
-            '-d',
-            'filetype=application/pdf',
-            o.printer.uri,
-            o.ipptoolTest,
-          ])
-        ).seconds,
-      );
+      const downloaded = await withMachineCpu(curl);
+      a.push(downloaded.result.seconds);
+      cpu.a.push(downloaded.cpuSeconds);
+      const printed = await withMachineCpu(ipptool);
+      b.push(printed.result.seconds);
+      cpu.b.push(printed.cpuSeconds);
+      await clearSpool(o.printer);
+      // The two tools at once, as two separate programs: what this machine allows when both
+      // transfers share its cores, the floor for any relay that overlaps them.
+      const together = performance.now();
+      await Promise.all([curl(), ipptool()]);
+      both.push((performance.now() - together) / 1000);
       await clearSpool(o.printer);
       const watch = watchRss(ctx.connector.pid);
       const started = performance.now();
+      const busyBefore = machineBusySeconds();
       try {
         const res = await ctx.client.post('/api/print', { fileId: file.id, printerId: o.printer.id });
         if (res.status !== 202)
@@ -81,6 +92,7 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
         if (job.state !== 'completed')
           throw new Error(`the job ended ${job.state}: ${JSON.stringify(job.error)}`);
         c.push((performance.now() - started) / 1000);
+        cpu.c.push(machineBusySeconds() - busyBefore);
         rss.push(watch.stop());
       } catch (err) {
         watch.stop();
@@ -103,6 +115,11 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
         's',
         o.sizeMB <= 1 ? { op: '<=', limit: 0.25 } : undefined,
       ),
+      measured(base('(a ∥ b) curl and ipptool at the same time'), median(both), 's'),
+      measured(base('c / (a ∥ b)'), mc / median(both), ''),
+      measured(base('machine CPU seconds during (a)'), median(cpu.a), 's'),
+      measured(base('machine CPU seconds during (b)'), median(cpu.b), 's'),
+      measured(base('machine CPU seconds during (c)'), median(cpu.c), 's'),
       memoryRow(
         base('connector peak RSS above idle during (c)'),
         rss,

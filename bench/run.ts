@@ -105,6 +105,7 @@ async function load(stack: BenchStack, s: BenchSettings): Promise<Row[]> {
       ...(s.browseRate ? { browseRate: s.browseRate } : {}),
       printers: stack.printers,
       ...(s.connectorLog ? { logFile: s.connectorLog } : {}),
+      ...(s.cpuProfiles ? { cpuProfiles: s.cpuProfiles } : {}),
       seconds: s.loadSeconds,
       jobs: s.jobs,
       jobMB: s.jobMB,

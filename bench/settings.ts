@@ -32,6 +32,8 @@ export function settings(env: NodeJS.ProcessEnv) {
     report: env.BENCH_REPORT ?? 'docs/benchmarks.md',
     /** The connectors' logs (level info) go here; by default only their last errors are kept. */
     connectorLog: env.BENCH_CONNECTOR_LOG ? path.resolve(env.BENCH_CONNECTOR_LOG) : null,
+    /** Each connector writes a V8 CPU profile (node --cpu-prof) into this folder when it stops. */
+    cpuProfiles: env.BENCH_CPU_PROF ? path.resolve(env.BENCH_CPU_PROF) : null,
   };
 }
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { UpstreamError } from '../domain/errors.js';
 import type { DocumentGrowth } from '../domain/ports.js';
 
-const PIECE = 256 * 1024;
+const PIECE = 1024 * 1024;
 
 /**
  * Reads a file that is still being written (see DocumentGrowth): each piece is read once the writer

@@ -133,3 +133,31 @@ export class TempUnwritableError extends AppError {
     );
   }
 }
+
+/** OCR was asked for but OCRmyPDF (or a language it needs) is not installed on this connector. */
+export class OcrUnavailableError extends AppError {
+  constructor(
+    message = 'Searchable PDFs are not available on this connector. Scan without "Searchable PDF", or ask your administrator to install OCRmyPDF.',
+  ) {
+    super('ocr_unavailable', 400, message);
+  }
+}
+
+/** OCR ran past its time limit and was stopped; nothing was uploaded. */
+export class OcrTimeoutError extends AppError {
+  constructor(
+    message = 'Making the scan searchable took too long and was stopped. Scan again with fewer pages, or without "Searchable PDF".',
+  ) {
+    super('ocr_timeout', 502, message);
+  }
+}
+
+/** OCR failed on this scan; the tool's own words stay in the cause, never in the message. */
+export class OcrFailedError extends AppError {
+  constructor(
+    message = 'The scan could not be made searchable. Scan again, or scan without "Searchable PDF".',
+    options?: { cause?: unknown },
+  ) {
+    super('ocr_failed', 502, message, options);
+  }
+}

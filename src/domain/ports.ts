@@ -371,6 +371,60 @@ export interface DocumentConverter {
   rasterize(input: string, output: string, options: RasterOptions, signal?: AbortSignal): Promise<void>;
 }
 
+// ---- Scans people can find again: OCR and clean pages ---------------------------------------
+
+/** Whether OCR can run on this instance now, and with which Tesseract languages. */
+export interface OcrStatus {
+  installed: boolean;
+  /** Tesseract language codes installed (e.g. eng, nld, swe; osd is not a language and is not listed). */
+  languages: string[];
+  /** Whether page orientation can be detected (Tesseract's osd data), for turning pages upright. */
+  orientation: boolean;
+}
+
+export interface OcrOptions {
+  /** Tesseract language codes, most likely first (e.g. ['nld', 'eng']); each one installed. */
+  languages: readonly string[];
+  /** Pages in the input, for progress. */
+  pages: number;
+  signal?: AbortSignal;
+  /** Called as recognition of page `page` (1-based) of `pages` starts; pages may run in any order. */
+  onPage?: (page: number, pages: number) => void;
+}
+
+/**
+ * Makes a scanned PDF searchable: the page images stay, a text layer with the recognised words is
+ * added, pages are turned upright and deskewed (OCRmyPDF with Tesseract).
+ */
+export interface OcrEngine {
+  /** What is installed now (looked up on the disk at most every few seconds). */
+  status(): Promise<OcrStatus>;
+  /**
+   * Writes `output` from `input` (a PDF). Rejects with OcrUnavailableError when the tool is missing,
+   * OcrTimeoutError at the time limit (the process and all it started are killed), OcrFailedError
+   * when it fails, and the signal's reason on abort. Leaves no file but `output` behind.
+   */
+  makeSearchable(input: string, output: string, options: OcrOptions): Promise<void>;
+}
+
+/** How much a scan's page images are re-encoded: 'best' keeps them as scanned. */
+export type ScanQuality = 'smaller' | 'balanced' | 'best';
+
+/** Page work on a scanned PDF: finding blank pages, keeping some pages, making it smaller. */
+export interface ScanPageTools {
+  /** 0-based indexes of the pages that look blank; conservative: a page with any real mark is kept. */
+  findBlankPages(pdf: string, signal?: AbortSignal): Promise<number[]>;
+  /** Writes `output` with `input`'s pages at these 0-based indexes, in this order. */
+  keepPages(input: string, output: string, indexes: readonly number[], signal?: AbortSignal): Promise<void>;
+  /** Writes `output` with the page images re-encoded for `quality` ('smaller' or 'balanced'). */
+  reencode(
+    input: string,
+    output: string,
+    quality: Exclude<ScanQuality, 'best'>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
 // ---- Print jobs (kept where every instance can see them) ------------------------------------
 
 export type PrintJobState =
