@@ -13,10 +13,13 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 # Optional conversion tools (README, "Formats"): Ghostscript rasterises PDF for printers that take only
 # PWG raster or URF; LibreOffice headless turns Office and OpenDocument files into PDF. Without either,
-# the connector still runs and answers 415 naming what it can print.
+# the connector still runs and answers 415 naming what it can print. OCRmyPDF with Tesseract's Dutch,
+# Swedish and English data (and osd, to turn pages upright) makes scans searchable; without it the
+# "Searchable PDF" switch is not shown and the API answers 400 ocr_unavailable.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ghostscript fonts-dejavu-core \
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+    ocrmypdf tesseract-ocr-nld tesseract-ocr-swe tesseract-ocr-eng tesseract-ocr-osd \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./

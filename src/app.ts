@@ -170,7 +170,16 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(printerRoutes({ printers: deps.printers, scanJobs: deps.scanJobs }));
-  app.use(scanJobRoutes({ drives: deps.drives, sealer: deps.sealer, scanJobs: deps.scanJobs }));
+  const printerNames = new Map(config.printers.map((p) => [p.id, p.name]));
+  app.use(
+    scanJobRoutes({
+      drives: deps.drives,
+      sealer: deps.sealer,
+      scanJobs: deps.scanJobs,
+      nameTemplate: config.scan.nameTemplate,
+      printerNames,
+    }),
+  );
   app.use(fileRoutes({ drives: deps.drives, sealer: deps.sealer }));
   app.use(thumbnailRoutes({ drives: deps.drives, sealer: deps.sealer }));
   app.use(
@@ -190,6 +199,8 @@ export function createApp(deps: AppDeps): Express {
       temp: deps.temp,
       maxBytes: config.scan.maxBytes,
       publicUrl: config.publicUrl,
+      nameTemplate: config.scan.nameTemplate,
+      printerNames,
     }),
   );
   app.use(
@@ -199,7 +210,9 @@ export function createApp(deps: AppDeps): Express {
       maxBytes: config.scan.maxBytes,
       ticketSeconds: config.scan.ticketSeconds,
       scanJobs: deps.scanJobs,
-      printerNames: new Map(config.printers.map((p) => [p.id, p.name])),
+      printerNames,
+      nameTemplate: config.scan.nameTemplate,
+      ocrAvailable: () => deps.scanning.ocrAvailable(),
     }),
   );
   app.use(adminRoutes({ sources: deps.admin, lifecycle: deps.lifecycle, userKey: config.audit.userKey }));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { PrinterConfig } from './domain/ports.js';
+import { DEFAULT_SCAN_NAME_TEMPLATE, nameTemplateProblems } from './domain/scan-names.js';
 
 /** The connector's whole configuration, validated once at boot and frozen. */
 export interface Config {
@@ -56,6 +57,12 @@ export interface Config {
     ticketSeconds: number;
     /** Largest accepted scan, in bytes. */
     maxBytes: number;
+    /** Default scan names: {scan} {date} {time} {printer}. */
+    nameTemplate: string;
+    /** OCR of one scan is stopped after this long. */
+    ocrTimeoutSeconds: number;
+    /** OCR processes at once on this instance (each takes a core). */
+    ocrAtOnce: number;
   };
   /** How long a document prepared for pull delivery waits for its device (then it is deleted). */
   pullSeconds: number;
@@ -139,6 +146,13 @@ const envSchema = z.object({
   ADMIN_EMAILS: z.string().default(''),
   SCAN_TICKET_SECONDS: intInRange(30, 86_400, 600),
   SCAN_MAX_MB: intInRange(1, 4096, 500),
+  OCR_TIMEOUT_SECONDS: intInRange(1, 3600, 600),
+  OCR_AT_ONCE: intInRange(1, 16, 2),
+  SCAN_NAME_TEMPLATE: z
+    .string()
+    .min(1)
+    .max(120, 'must be at most 120 characters')
+    .default(DEFAULT_SCAN_NAME_TEMPLATE),
   PULL_SECONDS: intInRange(10, 86_400, 300),
   SHUTDOWN_GRACE_SECONDS: intInRange(0, 3600, 25),
   INSTANCE_LEASE_SECONDS: intInRange(1, 600, 15),
@@ -202,6 +216,7 @@ export function loadConfig(
   if (e.SESSION_IDLE_SECONDS > e.SESSION_MAX_SECONDS) {
     problems.push('SESSION_IDLE_SECONDS must not be larger than SESSION_MAX_SECONDS');
   }
+  for (const p of nameTemplateProblems(e.SCAN_NAME_TEMPLATE)) problems.push(`SCAN_NAME_TEMPLATE ${p}`);
   const printers = readPrinters(path.resolve(e.PRINTERS), problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -235,7 +250,13 @@ export function loadConfig(
     adminEmails: e.ADMIN_EMAILS.split(',')
       .map((s) => s.trim().toLowerCase())
       .filter(Boolean),
-    scan: { ticketSeconds: e.SCAN_TICKET_SECONDS, maxBytes: e.SCAN_MAX_MB * 1024 * 1024 },
+    scan: {
+      ticketSeconds: e.SCAN_TICKET_SECONDS,
+      maxBytes: e.SCAN_MAX_MB * 1024 * 1024,
+      nameTemplate: e.SCAN_NAME_TEMPLATE,
+      ocrTimeoutSeconds: e.OCR_TIMEOUT_SECONDS,
+      ocrAtOnce: e.OCR_AT_ONCE,
+    },
     pullSeconds: e.PULL_SECONDS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     instanceLeaseSeconds: e.INSTANCE_LEASE_SECONDS,

@@ -16,6 +16,7 @@ import { InMemoryPairingStore } from './adapters/memory-pairing-store.js';
 import { InMemoryPulledDocumentStore } from './adapters/memory-pull-store.js';
 import { InMemorySessionIndex } from './adapters/memory-session-index.js';
 import { InMemoryScanTicketStore } from './adapters/memory-ticket-store.js';
+import { OcrMyPdfEngine } from './adapters/ocrmypdf.js';
 import { StreamingPdfCombiner } from './adapters/pdf-combiner.js';
 import { DEFAULT_REDIS_PREFIX, type RedisClient } from './adapters/redis-client.js';
 import { RedisInstances } from './adapters/redis-instances.js';
@@ -26,6 +27,7 @@ import { RedisPulledDocumentStore } from './adapters/redis-pull-store.js';
 import { RedisSessionIndex } from './adapters/redis-session-index.js';
 import { createRedisSessionStore } from './adapters/redis-session-store.js';
 import { RedisScanTicketStore } from './adapters/redis-ticket-store.js';
+import { GhostscriptPageTools } from './adapters/scan-page-tools.js';
 import { AesGcmTokenSealer } from './adapters/token-sealer.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
@@ -45,6 +47,7 @@ import type {
 import { PrinterDirectory } from './domain/printers.js';
 import { PrintService } from './domain/printing.js';
 import { PullDocuments } from './domain/pull-documents.js';
+import { ScanFinisher } from './domain/scan-finishing.js';
 import { ScanJobService } from './domain/scan-jobs.js';
 import { ScanService } from './domain/scanning.js';
 import { SessionLifecycle } from './domain/sessions.js';
@@ -99,6 +102,8 @@ export interface ServiceOverrides {
   /** Job stores (tests pass failing ones); default in memory, or Redis when a client is given. */
   printJobs?: PrintJobStore;
   scanJobs?: ScanJobStore;
+  /** Where OCRmyPDF, Ghostscript and LibreOffice are looked for (a PATH); default the system's. */
+  toolsPath?: string;
 }
 
 /** Wires real adapters to the domain for one configuration. */
@@ -159,13 +164,27 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       logger.warn({ context, err: { message: (err as Error).message } }, 'session end step failed'),
     onEnded: (sid) => scanning.endSession(sid),
   });
+  const pageTools = new GhostscriptPageTools(overrides.toolsPath ? { path: overrides.toolsPath } : {});
+  const combiner = new StreamingPdfCombiner();
+  const finisher = new ScanFinisher({
+    ocr: new OcrMyPdfEngine({
+      ...(overrides.toolsPath ? { path: overrides.toolsPath } : {}),
+      timeoutMs: config.scan.ocrTimeoutSeconds * 1000,
+    }),
+    pages: pageTools,
+    imageToPdf: async (image, output, dpi) => {
+      await combiner.combine([image], output, dpi ? { dpi } : {});
+    },
+    ocrAtOnce: config.scan.ocrAtOnce,
+  });
   const scanning: ScanService = new ScanService({
     temp,
     audit,
     clock,
     tickets: redis ? new RedisScanTicketStore(redis, { prefix, clock }) : new InMemoryScanTicketStore(),
     outcomes: redis ? new RedisScanOutcomeStore(redis, { prefix }) : new InMemoryScanOutcomeStore(),
-    combiner: new StreamingPdfCombiner(),
+    combiner,
+    finisher,
     ticketSeconds: config.scan.ticketSeconds,
     driveForSession: async (sid) => {
       const data = await new Promise<SessionData | null>((ok) =>
@@ -185,7 +204,8 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     temp,
     audit,
     clock,
-    combiner: new StreamingPdfCombiner(),
+    combiner,
+    finisher,
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     instances,
     onError: logFailure,
@@ -193,7 +213,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     onJobEnded: (job) =>
       logger.info({ scanJobId: job.scanJobId, state: job.state, code: job.error?.code }, 'scan job ended'),
   });
-  const converter = overrides.converter ?? new ToolDocumentConverter();
+  const converter =
+    overrides.converter ??
+    new ToolDocumentConverter(overrides.toolsPath ? { path: overrides.toolsPath } : {});
   const printers = new PrinterDirectory({
     printers: config.printers,
     printSystem,

@@ -1,6 +1,7 @@
 // The one place the connector runs an external program (LibreOffice, Ghostscript).
 
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { ConversionFailedError, ConversionTimeoutError, ConverterMissingError } from '../domain/errors.js';
 
 export interface RunToolOptions {
@@ -19,6 +20,10 @@ export interface RunToolOptions {
   tool: { name: string; install: string };
   /** A person's words for a non-zero exit; the default says the file may be damaged. */
   failureMessage?: string;
+  /** Each line of standard error as it comes (for progress), besides the bounded copy kept for the cause. */
+  onStderrLine?: (line: string) => void;
+  /** Niceness of the child (e.g. 10 for OCR, so printing stays responsive); not applied when refused. */
+  priority?: number;
 }
 
 export interface ToolOutput {
@@ -30,6 +35,8 @@ export interface ToolOutput {
 
 const STDOUT_LIMIT = 64 * 1024;
 const STDERR_LIMIT = 8 * 1024;
+/** A longer stderr line is cut to this many characters before onStderrLine sees it. */
+const LINE_LIMIT = 4 * 1024;
 
 /**
  * Runs a program with an argument array and no shell, in its own process group: LibreOffice forks
@@ -49,10 +56,21 @@ export function runTool(options: RunToolOptions): Promise<ToolOutput> {
       detached: true,
       shell: false,
     });
+    if (options.priority !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, options.priority);
+      } catch {
+        // The child has already ended, or lowering its priority is refused: it runs at ours.
+      }
+    }
     const stdout = boundedSink(STDOUT_LIMIT);
     const stderr = boundedSink(STDERR_LIMIT);
+    const lines = options.onStderrLine ? lineSplitter(options.onStderrLine) : null;
     child.stdout.on('data', stdout.add);
-    child.stderr.on('data', stderr.add);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.add(chunk);
+      lines?.add(chunk);
+    });
 
     let ending: 'timeout' | 'abort' | null = null;
     let spawnError: NodeJS.ErrnoException | null = null;
@@ -88,6 +106,7 @@ export function runTool(options: RunToolOptions): Promise<ToolOutput> {
     child.on('close', () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      lines?.end();
       const output = { stdout: stdout.text(), stderr: stderr.text() };
       if (spawnError) return reject(startFailure(spawnError, options.tool));
       if (ending === 'abort') return reject(signal?.reason);
@@ -126,5 +145,44 @@ function boundedSink(limit: number): { add: (chunk: Buffer) => void; text: () =>
       dropped += chunk.length - taken;
     },
     text: () => Buffer.concat(chunks).toString('utf8') + (dropped > 0 ? ` [${dropped} more bytes]` : ''),
+  };
+}
+
+/**
+ * Calls `onLine` with each whole line of a stream split into chunks anywhere (a line may span chunks,
+ * a UTF-8 letter too). A line longer than LINE_LIMIT is cut there and the rest of it skipped, so a tool
+ * writing without newlines cannot make this hold its whole output.
+ */
+function lineSplitter(onLine: (line: string) => void): { add: (chunk: Buffer) => void; end: () => void } {
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  const keep = (part: Buffer) => {
+    const taken = part.subarray(0, Math.max(LINE_LIMIT - pendingLength, 0));
+    if (taken.length > 0) pending.push(taken);
+    pendingLength += taken.length;
+  };
+  const emit = () => {
+    const line = Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+    pending = [];
+    pendingLength = 0;
+    try {
+      onLine(line);
+    } catch {
+      // A listener's mistake must not end the run (nor the app, from inside a stream event).
+    }
+  };
+  return {
+    add: (chunk) => {
+      let start = 0;
+      for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
+        keep(chunk.subarray(start, newline));
+        emit();
+        start = newline + 1;
+      }
+      keep(chunk.subarray(start));
+    },
+    end: () => {
+      if (pendingLength > 0) emit();
+    },
   };
 }

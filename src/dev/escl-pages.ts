@@ -1,5 +1,5 @@
 // Scanned pages for the eSCL scanner double: an A4 page at the asked resolution with "PAGE N" (and
-// FRONT/BACK for duplex) drawn large, as a real baseline JPEG, a PNG or a one-page PDF.
+// FRONT/BACK for duplex) drawn large and a word of its own (pageWord), as a real baseline JPEG, a PNG or a one-page PDF.
 // The JPEG encoder follows ITU-T T.81 (baseline, 8-bit, no subsampling). Instead of the Annex K
 // Huffman tables it declares fixed-length ones (4-bit DC, 8-bit AC codes): any table given in DHT is
 // valid, and fixed lengths keep the encoder short; the files are larger, which a test double can afford.
@@ -26,7 +26,7 @@ export function renderPage(spec: PageSpec): Buffer {
   if (spec.format === 'application/pdf') {
     return buildPdf({
       title: `Scanned page ${spec.number}`,
-      pages: [[`PAGE ${spec.number}`, sideLabel(spec)]],
+      pages: [[`PAGE ${spec.number}`, sideLabel(spec), pageWord(spec.number)]],
     });
   }
   const canvas = drawPage(spec);
@@ -111,6 +111,14 @@ function drawText(canvas: Canvas, text: string, x: number, y: number, dot: numbe
   });
 }
 
+/** A word of its own on each page, so a searchable scan can be found by what one page says. */
+const PAGE_WORDS = ['CARROT', 'ORANGE', 'BANANA', 'TOFFEE'];
+
+/** The word page `number` (1-based) shows. */
+export function pageWord(number: number): string {
+  return PAGE_WORDS[(number - 1) % PAGE_WORDS.length] as string;
+}
+
 function drawPage(spec: PageSpec): Canvas {
   const { width, height } = a4Pixels(spec.resolution);
   const canvas = new Canvas(width, height);
@@ -133,6 +141,7 @@ function drawPage(spec: PageSpec): Canvas {
     Math.max(1, Math.floor(dot / 2)),
     [200, 30, 30],
   );
+  drawText(canvas, pageWord(spec.number), 10 * unit, height / 2, Math.max(1, Math.round(spec.resolution / 50)), ink);
   return canvas;
 }
 

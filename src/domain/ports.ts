@@ -410,8 +410,30 @@ export interface OcrEngine {
 /** How much a scan's page images are re-encoded: 'best' keeps them as scanned. */
 export type ScanQuality = 'smaller' | 'balanced' | 'best';
 
+/** What the person asked for besides the pages themselves. */
+export interface ScanFinish {
+  /** Tesseract languages for a searchable PDF, most likely first; null: no OCR. */
+  ocrLanguages: string[] | null;
+  removeBlankPages: boolean;
+  /**
+   * Two-sided on a one-sided feeder: the pages are the fronts, then the backs as the turned-over stack
+   * gives them (last back first); they are put in reading order.
+   */
+  manualDuplex: boolean;
+  quality: ScanQuality;
+}
+
+/** Where a scan being finished is, for the panel: "making it searchable: page 2 of 5". */
+export type FinishProgress =
+  | { step: 'order' }
+  | { step: 'blank' }
+  | { step: 'size' }
+  | { step: 'ocr'; page: number; pages: number };
+
 /** Page work on a scanned PDF: finding blank pages, keeping some pages, making it smaller. */
 export interface ScanPageTools {
+  /** How many pages a PDF has (without loading it into memory). */
+  countPages(pdf: string, signal?: AbortSignal): Promise<number>;
   /** 0-based indexes of the pages that look blank; conservative: a page with any real mark is kept. */
   findBlankPages(pdf: string, signal?: AbortSignal): Promise<number[]>;
   /** Writes `output` with `input`'s pages at these 0-based indexes, in this order. */
@@ -575,11 +597,23 @@ export interface ScanTicket {
   parts: string[];
   /** open: accepts uploads; used: done or in progress, refuses everything. */
   state: 'open' | 'used';
+  /** What to do to the pages before they go to Drive (absent on tickets stored before it existed). */
+  finish?: ScanFinish;
 }
 
 /** What became of a used ticket, for the panel that waits for it. Kept until the ticket expires. */
 export type ScanOutcome =
-  | { state: 'uploaded'; fileId: string; name: string; duplicateName: boolean }
+  | { state: 'saving'; progress: FinishProgress }
+  | {
+      state: 'uploaded';
+      fileId: string;
+      name: string;
+      duplicateName: boolean;
+      /** Pages in Drive, blank pages left out and whether it has a text layer (absent: as received). */
+      pages?: number;
+      blankRemoved?: number;
+      searchable?: boolean;
+    }
   | { state: 'failed'; error: { code: string; message: string } }
   | { state: 'canceled' };
 
@@ -668,7 +702,19 @@ export interface ScannerDevice {
 
 // ---- Scan jobs (pulled from a scanner; kept where every instance can see them) -------------
 
-export type ScanJobState = 'queued' | 'scanning' | 'uploading' | 'completed' | 'failed' | 'canceled';
+/**
+ * turn_pages: the fronts of a two-sided scan on a one-sided feeder are in; the person turns the stack
+ * over and asks for the backs. processing: the pages are being finished (OCR, blank pages, size).
+ */
+export type ScanJobState =
+  | 'queued'
+  | 'scanning'
+  | 'turn_pages'
+  | 'processing'
+  | 'uploading'
+  | 'completed'
+  | 'failed'
+  | 'canceled';
 
 export interface ScanJob {
   scanJobId: string;
@@ -688,6 +734,16 @@ export interface ScanJob {
   error: { code: string; message: string } | null;
   /** The instance that runs the job (absent on jobs stored before instances were recorded). */
   instanceId?: string;
+  /** What to do to the pages before they go to Drive (absent: as scanned). */
+  finish?: ScanFinish;
+  /** The finishing step running now (state processing). */
+  progress?: FinishProgress | null;
+  /** Fronts scanned before the stack was turned (two-sided on a one-sided feeder). */
+  fronts?: number;
+  /** The person turned the stack and asked for the backs (any instance may record it). */
+  backsRequested?: boolean;
+  /** Blank pages left out, once finished. */
+  blankRemoved?: number;
   createdAt: number;
   updatedAt: number;
 }

@@ -11,7 +11,9 @@ import type {
   AuditLog,
   Clock,
   Drive,
+  FinishProgress,
   RunningInstances,
+  ScanFinish,
   ScanJob,
   ScanJobState,
   ScanJobStore,
@@ -23,6 +25,7 @@ import type {
 } from './ports.js';
 import { withRetry } from './retry.js';
 import { cleanScanName, sniffScanType } from './scan-files.js';
+import { AS_SCANNED, manualDuplexOrder, needsFinishing, type ScanFinisher } from './scan-finishing.js';
 import { defaultScanSettings, resolveScanSettings, type ScanRequestSettings } from './scan-settings.js';
 import type { PdfCombiner } from './scanning.js';
 import type { TempFiles } from './temp-files.js';
@@ -37,6 +40,12 @@ export interface ScanJobServiceOptions {
   audit: AuditLog;
   clock: Clock;
   combiner: PdfCombiner;
+  /** OCR, blank pages and size, when a scan asks for them. */
+  finisher: ScanFinisher;
+  /** How long a two-sided scan on a one-sided feeder waits for the person to turn the stack. Default 5 min. */
+  turnPagesMs?: number;
+  /** How often a waiting job looks whether the backs were asked for (any instance may record it). */
+  turnPollMs?: number;
   /** How long a scanner's capabilities are trusted. Default 5 minutes. */
   capabilitiesMs?: number;
   /** A job that has not ended after this long is canceled at the scanner and failed. Default 30 min. */
@@ -62,6 +71,8 @@ export interface ScanJobRequest {
   /** The name in the person's language when they gave none. */
   fallbackName: string;
   settings: ScanRequestSettings;
+  /** What to do to the pages before they go to Drive; manualDuplex scans the fronts, then the backs. */
+  finish?: ScanFinish;
   ownerKey: string;
   userEmail: string;
 }
@@ -95,6 +106,8 @@ export class ScanJobService {
       jobTimeoutMs: 30 * 60_000,
       retry: { attempts: 6, baseDelayMs: 1000, maxDelayMs: 8000 },
       maxPages: 500,
+      turnPagesMs: 5 * 60_000,
+      turnPollMs: 250,
       ...options,
     };
     this.tasks = new BackgroundWork('scan job', {
@@ -140,6 +153,14 @@ export class ScanJobService {
     ]);
     if (!folder.isFolder) throw new BadInputError('Choose a folder to save the scan in.', 'not_a_folder');
     const settings = resolveScanSettings(request.settings, capabilities, status);
+    const finish = request.finish ?? AS_SCANNED;
+    if (needsFinishing(finish)) await this.o.finisher.check(finish);
+    if (finish.manualDuplex && (settings.source !== 'feeder' || settings.duplex)) {
+      throw new BadInputError(
+        'Turning the stack for the backs works with the document feeder scanning one side. Choose the feeder and one-sided.',
+        'two_sided_needs_feeder',
+      );
+    }
     const now = this.o.clock.now();
     const job: ScanJob = {
       scanJobId: randomUUID(),
@@ -155,6 +176,7 @@ export class ScanJobService {
       duplicateName: false,
       error: null,
       instanceId: this.o.instances.id,
+      ...(needsFinishing(finish) ? { finish, progress: null } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -186,6 +208,23 @@ export class ScanJobService {
       });
     }
     return failed;
+  }
+
+  /**
+   * The person turned the stack over: the backs are scanned. Recorded in the store, so the instance
+   * running the job sees it whichever instance the panel reached.
+   */
+  async scanBacks(scanJobId: string, ownerKey: string): Promise<ScanJob> {
+    const job = await this.status(scanJobId, ownerKey);
+    if (job.state !== 'turn_pages') {
+      throw new AppError(
+        'not_waiting_for_backs',
+        409,
+        'This scan is not waiting for the backs of its pages.',
+      );
+    }
+    if (!job.backsRequested) await this.update(job, { backsRequested: true });
+    return this.status(scanJobId, ownerKey);
   }
 
   /** Cancels a job that has not ended: the scanner's job is deleted and nothing is uploaded. */
@@ -261,30 +300,76 @@ export class ScanJobService {
       const done = await temp.withScope(
         'scan',
         async (next) => {
-          job = await this.update(job, { state: 'scanning' });
-          const retry = { clock, ...this.o.retry, signal };
-          jobUrl = await withRetry(() => device.startJob(scanner, job.settings, signal), retry);
+          const finish = job.finish ?? AS_SCANNED;
           const pages: Array<{ path: string; type: NonNullable<ReturnType<typeof sniffScanType>> }> = [];
-          for (;;) {
-            const file = await next();
-            const type = await device.nextPage(scanner, jobUrl, file, signal);
-            if (type === null) break;
-            pages.push({ path: file, type: await this.pageType(file) });
-            job = await this.update(job, { pages: pages.length });
-            if ((await this.o.jobs.get(job.scanJobId))?.state === 'canceled') throw new CanceledSignal();
-            if (pages.length >= this.o.maxPages) break;
+          // One pass of the scanner: every page it sends, until it says there are no more.
+          const pass = async () => {
+            job = await this.update(job, { state: 'scanning' });
+            const retry = { clock, ...this.o.retry, signal };
+            const url = await withRetry(() => device.startJob(scanner, job.settings, signal), retry);
+            jobUrl = url;
+            const before = pages.length;
+            for (;;) {
+              const file = await next();
+              const type = await device.nextPage(scanner, url, file, signal);
+              if (type === null) break;
+              pages.push({ path: file, type: await this.pageType(file) });
+              job = await this.update(job, { pages: pages.length });
+              if ((await this.o.jobs.get(job.scanJobId))?.state === 'canceled') throw new CanceledSignal();
+              if (pages.length >= this.o.maxPages) break;
+            }
+            jobUrl = null; // the scanner ended the job itself
+            if (pages.length === before) {
+              throw new UpstreamError(
+                'scanner_no_pages',
+                'The scanner sent no pages. Put the pages in the feeder or on the glass and try again.',
+              );
+            }
+          };
+          await pass();
+          let ordered = pages;
+          if (finish.manualDuplex) {
+            const fronts = pages.length;
+            job = await this.update(job, { state: 'turn_pages', fronts });
+            await this.backsAsked(job, signal);
+            await pass();
+            if (pages.length - fronts !== fronts) {
+              throw new BadInputError(
+                `The scanner sent ${pages.length - fronts} backs for ${fronts} fronts. Scan again, with the same pages turned over.`,
+                'two_sided_mismatch',
+              );
+            }
+            ordered = manualDuplexOrder(pages.length).map((i) => pages[i] as (typeof pages)[number]);
           }
-          jobUrl = null; // the scanner ended the job itself
-          if (pages.length === 0) {
-            throw new UpstreamError(
-              'scanner_no_pages',
-              'The scanner sent no pages. Put the pages in the feeder or on the glass and try again.',
-            );
-          }
-          job = await this.update(job, { state: 'uploading' });
-          const pdf = await next();
-          await this.o.combiner.combine(pages, pdf, { dpi: job.settings.resolution });
+          const combined = await next();
+          await this.o.combiner.combine(ordered, combined, { dpi: job.settings.resolution });
           signal.throwIfAborted();
+          let pdf = combined;
+          let blankRemoved = 0;
+          // The pages are already in reading order: the finisher does the rest (blank pages, size, OCR).
+          const rest = { ...finish, manualDuplex: false };
+          if (needsFinishing(rest)) {
+            job = await this.update(job, { state: 'processing' });
+            const progress = this.progressRecorder(
+              () => job,
+              (updated) => {
+                job = updated;
+              },
+            );
+            const finished = await this.o.finisher.finish(rest, {
+              path: combined,
+              type: 'application/pdf',
+              pages: ordered.length,
+              nextFile: next,
+              signal,
+              onProgress: progress.record,
+            });
+            await progress.settled();
+            pdf = finished.path;
+            blankRemoved = finished.blankRemoved;
+            if (blankRemoved > 0) job = await this.update(job, { pages: finished.pages, blankRemoved });
+          }
+          job = await this.update(job, { state: 'uploading', progress: null });
           const duplicateName = (await request.drive.countNamed(job.folderId, job.name)) > 0;
           const uploaded = await request.drive.upload({
             filePath: pdf,
@@ -298,7 +383,7 @@ export class ScanJobService {
             event: 'scan.uploaded',
             user: request.userEmail,
             fileId: uploaded.id,
-            detail: { folderId: job.folderId, scanJobId: job.scanJobId, pages: pages.length },
+            detail: { folderId: job.folderId, scanJobId: job.scanJobId, pages: job.pages },
           });
           return { fileId: uploaded.id, name: uploaded.name, duplicateName };
         },
@@ -349,6 +434,43 @@ export class ScanJobService {
     return this.update(job, { state: 'failed', error });
   }
 
+  /**
+   * Waits for the person to turn the stack and ask for the backs (recorded in the store by any
+   * instance), for a cancel, or for the wait to run out.
+   */
+  private async backsAsked(job: ScanJob, signal: AbortSignal): Promise<void> {
+    const until = this.o.clock.now() + this.o.turnPagesMs;
+    for (;;) {
+      const stored = await this.o.jobs.get(job.scanJobId);
+      if (!stored || stored.state === 'canceled') throw new CanceledSignal();
+      if (stored.backsRequested) return;
+      if (this.o.clock.now() >= until) {
+        throw new AppError(
+          'backs_not_scanned',
+          408,
+          'The backs were not scanned in time, so nothing was saved. Start the scan again.',
+        );
+      }
+      await abortableSleep(this.o.turnPollMs, signal);
+    }
+  }
+
+  /**
+   * Progress updates from the finisher, recorded one after another (compare-and-set needs the last
+   * stored job); a failed update only loses that step's display, never the job.
+   */
+  private progressRecorder(current: () => ScanJob, stored: (job: ScanJob) => void) {
+    let chain = Promise.resolve();
+    return {
+      record: (progress: FinishProgress) => {
+        chain = chain
+          .then(async () => stored(await this.update(current(), { progress })))
+          .catch(() => undefined);
+      },
+      settled: () => chain,
+    };
+  }
+
   /** The page's type from its own bytes: what the scanner says is not trusted. */
   private async pageType(file: string) {
     const handle = await open(file, 'r');
@@ -372,4 +494,19 @@ export class ScanJobService {
   private update(job: ScanJob, changes: Partial<ScanJob>): Promise<ScanJob> {
     return changeJob(this.o.jobs, job.scanJobId, job, changes, this.o.clock.now());
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

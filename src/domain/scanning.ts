@@ -1,8 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { AppError, BadInputError, ForbiddenError, NotFoundError, UnsupportedTypeError } from './errors.js';
-import type { AuditLog, Clock, Drive, ScanOutcome, ScanTicket, ScanTicketStore } from './ports.js';
+import type {
+  AuditLog,
+  Clock,
+  Drive,
+  FinishProgress,
+  ScanFinish,
+  ScanOutcome,
+  ScanTicket,
+  ScanTicketStore,
+} from './ports.js';
 import { cleanScanName, filingAction, type ScanType, safeDriveName, sniffScanType } from './scan-files.js';
+import { AS_SCANNED, needsFinishing, type ScanFinisher } from './scan-finishing.js';
 import { diskFault, type TempFiles, type TempScope } from './temp-files.js';
 
 /** Combines page files (PDF, JPEG, PNG) into one PDF. */
@@ -35,6 +45,8 @@ export interface ScanServiceOptions {
   tickets: ScanTicketStore;
   outcomes: ScanOutcomeStore;
   combiner: PdfCombiner;
+  /** OCR, blank pages, two-sided order and size, when a scan asks for them. */
+  finisher: ScanFinisher;
   driveForSession: DriveForSession;
   ticketSeconds: number;
   /** Pages one 'many' ticket accepts. */
@@ -59,6 +71,16 @@ export interface ScanResult {
   folderId: string;
   folderName: string;
   duplicateName: boolean;
+  /** What finishing did; absent when the scan went to Drive as it came. */
+  finished?: { pages: number; blankRemoved: number; searchable: boolean };
+}
+
+/** The document that goes to Drive, after finishing when it was asked for. */
+interface Prepared {
+  path: string;
+  size: number;
+  type: ScanType;
+  finished?: ScanResult['finished'];
 }
 
 /** An open ticket as its panel sees it: waiting for the first page, receiving pages, or saving. */
@@ -100,18 +122,57 @@ export class ScanService {
     to: Destination;
     userEmail: string;
     fallbackName: string;
+    finish?: ScanFinish;
+    files: TempScope;
+    signal?: AbortSignal;
   }) {
+    const finish = input.finish ?? AS_SCANNED;
+    await this.o.finisher.check(finish);
     const folder = await this.folder(input.drive, input.to.folderId);
     const type = await this.typeOf(input.file.path);
+    const document = await this.prepare(
+      { path: input.file.path, size: input.file.size, type },
+      finish,
+      input.files,
+      input.signal,
+    );
     return this.send(input.drive, {
-      path: input.file.path,
-      size: input.file.size,
-      type,
+      ...document,
       folderId: folder.id,
       folderName: folder.name,
-      name: cleanScanName(input.to.name, type, input.fallbackName),
+      name: cleanScanName(input.to.name, document.type, input.fallbackName),
       userEmail: input.userEmail,
     });
+  }
+
+  /** Whether OCR can run here now (the scan page offers "Searchable PDF" only then). */
+  async ocrAvailable(): Promise<boolean> {
+    return (await this.o.finisher.ocrStatus()).installed;
+  }
+
+  /** The scan as received, or finished as asked (always a PDF then), in `files`. */
+  private async prepare(
+    received: { path: string; size: number; type: ScanType; pages?: number },
+    finish: ScanFinish,
+    files: TempScope,
+    signal?: AbortSignal,
+    onProgress?: (progress: FinishProgress) => void,
+  ): Promise<Prepared> {
+    if (!needsFinishing(finish)) return { path: received.path, size: received.size, type: received.type };
+    const done = await this.o.finisher.finish(finish, {
+      path: received.path,
+      type: received.type,
+      ...(received.pages ? { pages: received.pages } : {}),
+      nextFile: () => files.create(),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return {
+      path: done.path,
+      size: (await stat(done.path)).size,
+      type: 'application/pdf',
+      finished: { pages: done.pages, blankRemoved: done.blankRemoved, searchable: done.searchable },
+    };
   }
 
   /** A new single-use capability for a device; only its hash is stored. */
@@ -123,7 +184,10 @@ export class ScanService {
     to: Destination;
     pages: 'one' | 'many';
     fallbackName: string;
+    finish?: ScanFinish;
   }): Promise<{ capability: string; ticketId: string; expiresAt: number; folderName: string }> {
+    const finish = input.finish ?? AS_SCANNED;
+    await this.o.finisher.check(finish);
     const folder = await this.folder(input.drive, input.to.folderId);
     const capability = randomBytes(32).toString('base64url');
     const hash = hashOf(capability);
@@ -141,6 +205,7 @@ export class ScanService {
       expiresAt,
       parts: [],
       state: 'open',
+      ...(needsFinishing(finish) ? { finish } : {}),
     });
     return { capability, ticketId: hash, expiresAt, folderName: folder.name };
   }
@@ -311,20 +376,34 @@ export class ScanService {
           'ticket_session_ended',
           'The person who started this scan has signed out. Start again.',
         );
-      const document = ticket.pages === 'many' ? await this.combined(paths, scope) : null;
-      const type = document ? 'application/pdf' : await this.typeOf(paths[0] as string);
+      const received: { path: string; size: number; type: ScanType; pages?: number } =
+        ticket.pages === 'many'
+          ? { ...(await this.combined(paths, scope)), type: 'application/pdf' }
+          : {
+              path: paths[0] as string,
+              size: files[0]?.size as number,
+              type: await this.typeOf(paths[0] as string),
+            };
+      // The panel that waits for this ticket sees each step ("making it searchable: page 2 of 5").
+      const progress = (p: FinishProgress) =>
+        void this.o.outcomes.set(ticket.hash, { state: 'saving', progress: p }, ttl).catch(() => undefined);
+      const document = await this.prepare(received, ticket.finish ?? AS_SCANNED, scope, undefined, progress);
       const result = await this.send(drive, {
-        path: document?.path ?? (paths[0] as string),
-        size: document?.size ?? (files[0]?.size as number),
-        type,
+        ...document,
         folderId: ticket.folderId,
         folderName: ticket.folderName,
-        name: cleanScanName(ticket.name, type, ticket.name),
+        name: cleanScanName(ticket.name, document.type, ticket.name),
         userEmail: ticket.userEmail,
       });
       await this.o.outcomes.set(
         ticket.hash,
-        { state: 'uploaded', fileId: result.fileId, name: result.name, duplicateName: result.duplicateName },
+        {
+          state: 'uploaded',
+          fileId: result.fileId,
+          name: result.name,
+          duplicateName: result.duplicateName,
+          ...(result.finished ?? {}),
+        },
         ttl,
       );
       return { fileId: result.fileId, name: result.name };
@@ -340,26 +419,24 @@ export class ScanService {
     // The used ticket stays (state 'used') until it expires, so a second use is told so (410).
   }
 
-  private async combined(pages: string[], scope: TempScope): Promise<ReceivedFile> {
+  private async combined(pages: string[], scope: TempScope): Promise<ReceivedFile & { pages: number }> {
     const typed = [];
     for (const path of pages) typed.push({ path, type: await this.typeOf(path) });
     const out = await scope.create();
+    let count: number;
     try {
-      await this.o.combiner.combine(typed, out);
+      count = (await this.o.combiner.combine(typed, out)).pages;
     } catch (err) {
       if (diskFault(err)) throw err;
       // pdf-lib could not read a page whose first bytes looked right: the device sent a broken file.
       throw new BadInputError('A page of this scan could not be read. Scan it again.', 'unreadable_page');
     }
-    return { path: out, size: (await stat(out)).size };
+    return { path: out, size: (await stat(out)).size, pages: count };
   }
 
   private async send(
     drive: Drive,
-    s: {
-      path: string;
-      size: number;
-      type: ScanType;
+    s: Prepared & {
       folderId: string;
       folderName: string;
       name: string;
@@ -386,6 +463,7 @@ export class ScanService {
       folderId: s.folderId,
       folderName: s.folderName,
       duplicateName,
+      ...(s.finished ? { finished: s.finished } : {}),
     };
   }
 

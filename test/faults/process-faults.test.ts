@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GoogleDouble, startGoogleDouble } from '../../src/dev/google-double/index.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { startVirtualPrinter, type VirtualPrinter } from '../../src/dev/virtual-printer.js';
+import { makeDocx } from '../fixtures/documents.js';
 import { PanelClient } from '../support/browser-less-client.js';
 import { type FaultyIppPrinter, startFaultyIppPrinter } from '../support/faulty-ipp-printer.js';
 import { hasRedisServer, startRedis, type TestRedis } from '../support/redis-server.js';
@@ -274,7 +275,18 @@ describe.skipIf(!hasRedisServer())('the service process under kill -9 and SIGTER
   it.skipIf(!hasLibreOffice)(
     'kill -9 during a conversion: LibreOffice is stopped by the next start, TEMP_DIR is empty, the job is failed',
     async () => {
-      const jobId = await print(SAMPLE_IDS.fileQuarterlyReportDocx);
+      // Long enough that LibreOffice is still converting when the connector is killed, however
+      // loaded the machine (a short document may be done between the check and the kill).
+      const long = google.addFile({
+        name: 'Long report.docx',
+        mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        parents: [SAMPLE_IDS.aliceRoot],
+        content: makeDocx(
+          Array.from({ length: 6000 }, (_, i) => `Paragraph ${i + 1} of a long report that takes a while.`),
+        ),
+        ownedBy: ['alice@example.com'],
+      } as never);
+      const jobId = await print(long.id);
       await until('LibreOffice to be converting', async () => {
         const j = await job(jobId);
         return j.step === 'convert' && processesWorkingIn(tempDir()).length > 0;

@@ -1,3 +1,4 @@
+import { PDFDocument } from 'pdf-lib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FOLDER_MIME } from '../../src/domain/document-formats.js';
 import { scannerBusy, scannerJam } from '../fakes/fake-scanner.js';
@@ -85,7 +86,10 @@ describe('POST /api/scan-jobs (Scan now)', () => {
     [{ resolution: 1200 }, 'option_unsupported'],
     [{ resolution: 'high' }, 'bad_input'],
     [{ duplex: true, source: 'flatbed' }, 'option_unsupported'],
-    [{ ocr: true }, 'ocr_unavailable'],
+    [{ ocr: true, ocrLanguages: 'fin' }, 'ocr_unavailable'],
+    [{ ocr: true, ocrLanguages: 'nld,eng' }, 'bad_ocr_languages'],
+    [{ manualDuplex: true, source: 'flatbed' }, 'two_sided_needs_feeder'],
+    [{ manualDuplex: true, source: 'feeder', duplex: true }, 'two_sided_needs_feeder'],
     [{ printerId: 'lobby' }, 'no_scanner'],
   ])('refuses %o with 400 %s; nothing starts, nothing is uploaded', async (body, code) => {
     const { res } = await scan(body);
@@ -152,6 +156,86 @@ describe('POST /api/scan-jobs (Scan now)', () => {
     expect(t.scanner.canceled).toHaveLength(1);
     expect(t.drive.uploads).toHaveLength(0);
     expect(await t.tempFiles()).toEqual([]);
+  });
+
+  describe('two-sided on a one-sided feeder (the person turns the stack)', () => {
+    async function untilState(agent: Awaited<ReturnType<typeof scan>>['agent'], id: string, state: string) {
+      for (let i = 0; i < 400; i++) {
+        const job = (await agent.get(`/api/scan-jobs/${id}`)).body;
+        if (job.state === state) return job;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`scan job never reached ${state}`);
+    }
+    /** Page widths in points: the fake scanner's pages are 8, 9, 10... pixels wide, at 300 dpi. */
+    async function pageWidths(pdf: Buffer) {
+      const doc = await PDFDocument.load(pdf);
+      return doc.getPages().map((p) => Math.round((p.getWidth() * 300) / 72));
+    }
+
+    it('scans the fronts, waits for the turn, scans the backs and puts all six in reading order', async () => {
+      const { agent, csrf, res } = await scan({ name: 'Both sides', source: 'feeder', manualDuplex: true });
+      expect(res.status).toBe(202);
+      const id = res.body.scanJobId as string;
+      const waiting = await untilState(agent, id, 'turn_pages');
+      expect(waiting).toMatchObject({ pages: 3, fronts: 3 });
+      // Nobody else can ask for the backs of this scan.
+      const { agent: bob, csrf: bobCsrf } = await t.signInAs('bob@example.com');
+      expect((await bob.post(`/api/scan-jobs/${id}/backs`).set('X-CSRF-Token', bobCsrf)).status).toBe(404);
+      const backs = await agent.post(`/api/scan-jobs/${id}/backs`).set('X-CSRF-Token', csrf);
+      expect(backs.status).toBe(200);
+      await t.services.deps.scanJobs.drain();
+      const job = (await agent.get(`/api/scan-jobs/${id}`)).body;
+      expect(job).toMatchObject({ state: 'completed', pages: 6, name: 'Both sides.pdf' });
+      expect(t.scanner.started).toHaveLength(2);
+      // Fronts come out 8, 9, 10 wide; the turned stack gives the backs 8, 9, 10 too, last sheet first:
+      // reading order is front 1, back 1 (the last scanned), front 2, back 2, front 3, back 3.
+      expect(await pageWidths(t.drive.uploads[0]?.content as Buffer)).toEqual([8, 10, 9, 9, 10, 8]);
+      expect(await t.tempFiles()).toEqual([]);
+    });
+
+    it('backs that do not match the fronts fail the scan: nothing uploaded, no file left', async () => {
+      const { agent, csrf, res } = await scan({ source: 'feeder', manualDuplex: true });
+      const id = res.body.scanJobId as string;
+      await untilState(agent, id, 'turn_pages');
+      t.scanner.feeder = 2;
+      await agent.post(`/api/scan-jobs/${id}/backs`).set('X-CSRF-Token', csrf);
+      await t.services.deps.scanJobs.drain();
+      const job = (await agent.get(`/api/scan-jobs/${id}`)).body;
+      expect(job).toMatchObject({ state: 'failed', error: { code: 'two_sided_mismatch' } });
+      expect(t.drive.uploads).toHaveLength(0);
+      expect(await t.tempFiles()).toEqual([]);
+    });
+
+    it('a cancel while waiting for the turn ends it; asking for backs then is 409', async () => {
+      const { agent, csrf, res } = await scan({ source: 'feeder', manualDuplex: true });
+      const id = res.body.scanJobId as string;
+      await untilState(agent, id, 'turn_pages');
+      const canceled = await agent.post(`/api/scan-jobs/${id}/cancel`).set('X-CSRF-Token', csrf);
+      expect(canceled.body.state).toBe('canceled');
+      await t.services.deps.scanJobs.drain();
+      const late = await agent.post(`/api/scan-jobs/${id}/backs`).set('X-CSRF-Token', csrf);
+      expect(late.status).toBe(409);
+      expect(late.body.error.code).toBe('not_waiting_for_backs');
+      expect(t.scanner.started).toHaveLength(1);
+      expect(t.drive.uploads).toHaveLength(0);
+      expect(await t.tempFiles()).toEqual([]);
+    });
+
+    it('a person who walks away: the wait runs out, the scan fails and its pages are deleted', async () => {
+      const { agent, res } = await scan({ source: 'feeder', manualDuplex: true });
+      const id = res.body.scanJobId as string;
+      await untilState(agent, id, 'turn_pages');
+      t.clock.advance(5 * 60_000 + 1);
+      await t.services.deps.scanJobs.drain();
+      // Five minutes also ended the panel's session: the person signs in again to see the job.
+      void agent;
+      const again = await t.signInAs('alice@example.com');
+      const job = (await again.agent.get(`/api/scan-jobs/${id}`)).body;
+      expect(job).toMatchObject({ state: 'failed', error: { code: 'backs_not_scanned' } });
+      expect(t.drive.uploads).toHaveLength(0);
+      expect(await t.tempFiles()).toEqual([]);
+    });
   });
 
   it('a second scan on the same scanner waits in line', async () => {

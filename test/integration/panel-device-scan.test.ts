@@ -82,7 +82,9 @@ describe.skipIf(!hasChromium())('scan at the printer, on the panel', () => {
     await page.getByRole('button', { name: t('scan.device.finish') }).click();
     const saved = page.locator('#scan-done');
     await saved.waitFor();
-    expect(await shownText(saved)).toBe(t('scan.done', { name: 'Device scan.pdf', folder: 'Scans' }));
+    expect(await shownText(saved)).toBe(
+      t('scan.done', { name: 'Device scan.pdf', folder: `${t('browse.root.mydrive')} › Scans` }),
+    );
     expect(await page.locator('#scan-ticket').isVisible()).toBe(false);
     await shoot(page, 'device-scan-4-saved');
 

@@ -173,7 +173,10 @@ describe.skipIf(!hasChromium())('a day at the panel, click by click, in en, nl a
         const saved = page.locator('#scan-done');
         await saved.waitFor({ state: 'visible', timeout: 30_000 });
         expect(await shownText(saved)).toBe(
-          text(lang, 'scan.done', { name: `${name}.pdf`, folder: 'Scans' }),
+          text(lang, 'scan.done', {
+            name: `${name}.pdf`,
+            folder: `${text(lang, 'browse.root.mydrive')} › Scans`,
+          }),
         );
         expect(stack.google.findFilesByName(`${name}.pdf`)).toHaveLength(1);
 

@@ -53,7 +53,9 @@ describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
       await shoot(page, '41-scan-now-progress-nl');
       const done = page.locator('#scan-done');
       await done.waitFor({ state: 'visible', timeout: 30_000 });
-      expect(await shownText(done)).toBe(t('scan.done', { name: 'Getekend contract.pdf', folder: 'Scans' }));
+      expect(await shownText(done)).toBe(
+        t('scan.done', { name: 'Getekend contract.pdf', folder: `${t('browse.root.mydrive')} › Scans` }),
+      );
       expect(await shownText(page.locator('#scan-status'))).toBe(t('scanNow.page', { n: 3 }));
       await shoot(page, '42-scan-now-saved-nl');
       const [file] = stack.google.findFilesByName('Getekend contract.pdf');

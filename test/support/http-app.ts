@@ -27,6 +27,8 @@ export async function httpApp(
     pollIntervalMs?: number;
     /** Job stores to use instead of the in-memory ones (e.g. one that fails). */
     printJobs?: PrintJobStore;
+    /** Where the connector looks for OCRmyPDF, Ghostscript and LibreOffice (a PATH). */
+    toolsPath?: string;
   } = {},
 ) {
   const { env, cleanup, dir } = testEnv({
@@ -51,6 +53,7 @@ export async function httpApp(
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.jobTimeoutMs ? { jobTimeoutMs: options.jobTimeoutMs } : {}),
     ...(options.printJobs ? { printJobs: options.printJobs } : {}),
+    ...(options.toolsPath ? { toolsPath: options.toolsPath } : {}),
     recordRetryMs: [5, 10],
   });
   await services.start();

@@ -395,6 +395,31 @@
     }
   });
 
+  // The scan options (searchable, blank pages, two-sided by turning the stack, size), the same for
+  // every way of scanning; and the words for a finishing step and for what finishing did.
+  const scanOptions = () => {
+    const form = document.getElementById('scan-form');
+    const box = (name) => form?.querySelector(`[name="${name}"]`);
+    const options = { quality: box('quality')?.value || 'best' };
+    for (const name of ['ocr', 'removeBlankPages', 'manualDuplex'])
+      options[name] = Boolean(box(name)?.checked);
+    return options;
+  };
+  const scanStepText = (texts, p) => {
+    if (!p) return texts.saving;
+    if (p.step === 'ocr')
+      return p.page > 0 ? texts.ocrPage.replace('{n}', p.page).replace('{m}', p.pages) : texts.ocr;
+    return texts[p.step] || texts.saving;
+  };
+  const scanExtras = (texts, r) => {
+    const lines = [];
+    if (r.blankRemoved > 0) lines.push(texts.blankRemoved.replace('{n}', r.blankRemoved));
+    if (r.searchable) lines.push(texts.searchable);
+    const extra = document.getElementById('scan-extra');
+    extra.textContent = lines.join(' ');
+    extra.hidden = lines.length === 0;
+  };
+
   // Scan: upload from the panel with progress, or wait for the device on a single-use link.
   const scanForm = document.getElementById('scan-form');
   if (scanForm) {
@@ -413,6 +438,7 @@
       $('scan-done').textContent = fill(texts.done, { name: r.name, folder: scanForm.dataset.folderName });
       $('scan-done').hidden = false;
       $('scan-dup').hidden = !r.duplicateName;
+      scanExtras(texts, r);
       $('scan-again').hidden = false;
       afterJob();
     };
@@ -429,6 +455,7 @@
       const data = new FormData();
       data.append('folderId', scanForm.dataset.folderId);
       data.append('name', scanForm.elements.name.value);
+      for (const [k, v] of Object.entries(scanOptions())) data.append(k, String(v));
       data.append('file', file);
       progress();
       const xhr = new XMLHttpRequest();
@@ -439,7 +466,8 @@
         if (!e.lengthComputable) return;
         const percent = Math.round((e.loaded / e.total) * 100);
         $('scan-bar').value = percent;
-        $('scan-status').textContent = percent < 100 ? fill(texts.uploading, { percent }) : texts.saving;
+        $('scan-status').textContent =
+          percent < 100 ? fill(texts.uploading, { percent }) : scanOptions().ocr ? texts.ocr : texts.saving;
       };
       xhr.onload = () => {
         let json = null;
@@ -455,12 +483,14 @@
       $('scan-status').textContent = fill(texts.uploading, { percent: 0 });
       xhr.send(data);
     });
-    $('scan-device').addEventListener('click', () => scanAtDevice({ $, fill, progress, done, failed }));
+    $('scan-device').addEventListener('click', () =>
+      scanAtDevice({ $, fill, progress, done, failed, texts }),
+    );
   }
 
   // Scan at the printer: a single-use ticket the device uploads pages to. The panel shows pages as
   // they arrive and finishes or cancels the ticket itself; the link stays inside "details".
-  async function scanAtDevice({ $, fill, progress, done, failed }) {
+  async function scanAtDevice({ $, fill, progress, done, failed, texts: scanTexts }) {
     const scanForm = document.getElementById('scan-form');
     const texts = JSON.parse(document.getElementById('scan-device-texts').textContent);
     let ticket;
@@ -469,6 +499,7 @@
         folderId: scanForm.dataset.folderId,
         name: scanForm.elements.name.value,
         pages: 'many',
+        ...scanOptions(),
       });
     } catch (err) {
       progress();
@@ -495,6 +526,11 @@
       if (o.state === 'uploaded') return end(() => done(o));
       if (o.state === 'failed') return end(() => failed(o.error));
       if (o.state === 'canceled') return end(canceled);
+      if (o.state === 'saving' && o.progress) {
+        $('scan-status').textContent = scanStepText(scanTexts, o.progress);
+        busy(true);
+        return;
+      }
       $('scan-pages').textContent = o.pages ? fill(texts.pages, { n: o.pages }) : texts.none;
       $('scan-finish').disabled = !(o.pages > 0) || o.state === 'saving';
     };
@@ -515,10 +551,26 @@
     $('scan-finish').addEventListener('click', async () => {
       busy(true);
       $('scan-status').textContent = texts.saving;
+      // Finishing (OCR) may take a while: the ticket's progress is shown meanwhile.
+      let following = true;
+      const follow = async () => {
+        if (!following || ended) return;
+        try {
+          const o = await call('GET', url, undefined, true);
+          if (o.state === 'saving' && o.progress)
+            $('scan-status').textContent = scanStepText(scanTexts, o.progress);
+        } catch {
+          // the finish request itself says how it ended
+        }
+        if (following) setTimeout(follow, 700);
+      };
+      setTimeout(follow, 700);
       try {
         const r = await call('POST', `${url}/finish`);
+        following = false;
         end(() => done(r));
       } catch (err) {
+        following = false;
         $('scan-status').textContent = '';
         if (err.code === 'no_pages') return busy(false);
         end(() => failed(err));
@@ -594,12 +646,16 @@
       if (job.state === 'queued') status.textContent = texts.waiting;
       else if (job.state === 'scanning')
         status.textContent = job.pages > 0 ? fill(texts.page, { n: job.pages }) : texts.starting;
+      else if (job.state === 'turn_pages')
+        status.textContent = fill(texts.turn, { n: job.fronts ?? job.pages });
+      else if (job.state === 'processing') status.textContent = scanStepText(saved, job.progress);
       else if (job.state === 'uploading') status.textContent = texts.saving;
       else if (job.state === 'completed') {
         status.textContent = fill(texts.page, { n: job.pages });
-        $('scan-done').textContent = fill(saved.done, { name: job.name, folder: job.folderName });
+        $('scan-done').textContent = fill(saved.done, { name: job.name, folder: form.dataset.folderName });
         $('scan-done').hidden = false;
         $('scan-dup').hidden = !job.duplicateName;
+        scanExtras(saved, { blankRemoved: job.blankRemoved, searchable: Boolean(job.finish?.ocrLanguages) });
       } else if (job.state === 'canceled') {
         status.textContent = texts.canceled;
       } else if (job.state === 'failed') {
@@ -607,6 +663,7 @@
         $('scan-error').textContent = explain(job.error);
         $('scan-error').hidden = false;
       }
+      $('scan-now-backs').hidden = job.state !== 'turn_pages';
       const ended = ['completed', 'failed', 'canceled'].includes(job.state);
       if (ended) finish();
       return ended;
@@ -628,6 +685,7 @@
         source: field('source').value,
         colorMode: field('colorMode').value,
         resolution: Number(field('resolution').value),
+        ...scanOptions(),
       };
       if (field('duplex')) body.duplex = field('duplex').value === 'true';
       $('scan-now-start').disabled = true;
@@ -642,6 +700,17 @@
       } catch (err) {
         show({ state: 'failed', error: err });
       }
+    });
+    $('scan-now-backs').addEventListener('click', async () => {
+      if (!jobId) return;
+      $('scan-now-backs').disabled = true;
+      try {
+        show(await call('POST', `/api/scan-jobs/${encodeURIComponent(jobId)}/backs`));
+      } catch (err) {
+        $('scan-error').textContent = explain(err);
+        $('scan-error').hidden = false;
+      }
+      $('scan-now-backs').disabled = false;
     });
     $('scan-now-cancel').addEventListener('click', async () => {
       if (!jobId) return;

@@ -1,6 +1,7 @@
 // Shared by files.create (metadata only) and every upload type: validates the metadata and the
 // parent folder the way Drive does, then stores the new file.
 
+import { execFileSync } from 'node:child_process';
 import type { DoubleContext, Viewer } from './context.js';
 import { assertCanWrite } from './drive-auth.js';
 import { DriveError, driveErrors } from './errors.js';
@@ -96,5 +97,24 @@ export function createFile(
     ...(parent.driveId ? { driveId: parent.driveId } : {}),
     ...(meta.description !== undefined ? { description: meta.description } : {}),
     ...(options.content ? { content: options.content } : {}),
+    ...(options.content && mimeType === 'application/pdf' ? pdfText(options.content) : {}),
   });
+}
+
+/** Drive indexes a PDF's text layer for fullText search; the double asks pdftotext for it, when installed. */
+const PDF_TEXT_MAX_BYTES = 20 * 1024 * 1024;
+function pdfText(content: Buffer): { text?: string } {
+  if (content.length > PDF_TEXT_MAX_BYTES) return {};
+  try {
+    const text = execFileSync('pdftotext', ['-q', '-', '-'], {
+      input: content,
+      timeout: 20_000,
+      maxBuffer: 16 * 1024 * 1024,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    }).toString('utf8');
+    return text.trim() ? { text } : {};
+  } catch {
+    // Not installed, or not a readable PDF: searchable by name only, as Drive does with such a file.
+    return {};
+  }
 }

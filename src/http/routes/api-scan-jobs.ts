@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { BadInputError } from '../../domain/errors.js';
 import type { DriveConnector, ScanJob } from '../../domain/ports.js';
 import type { ScanJobService } from '../../domain/scan-jobs.js';
 import type { TokenSealer } from '../../domain/sessions.js';
 import { parseInput, wholeNumber } from '../middleware/validate.js';
+import { finishFields, finishFrom } from '../scan-finish-input.js';
 import { defaultScanName } from '../scan-names.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
@@ -18,8 +18,7 @@ const scanJobBody = z.object({
   duplex: z.boolean().optional(),
   colorMode: z.enum(['color', 'grayscale', 'blackandwhite']).optional(),
   resolution: wholeNumber('resolution must be a whole number').pipe(z.number().min(50).max(4800)).optional(),
-  ocr: z.boolean().optional(),
-  ocrLanguages: z.string().max(40).optional(),
+  ...finishFields,
 });
 
 const jobParams = z.object({ scanJobId: z.uuid('is not a scan job id') });
@@ -28,28 +27,33 @@ export function scanJobRoutes(deps: {
   drives: DriveConnector;
   sealer: TokenSealer;
   scanJobs: ScanJobService;
+  /** SCAN_NAME_TEMPLATE. */
+  nameTemplate: string;
+  printerNames: ReadonlyMap<string, string>;
 }): Router {
   const router = Router();
 
   /** submit: checks the settings against the scanner, then 202 while the scan runs. */
   router.post('/api/scan-jobs', requireUser, async (req, res) => {
     const body = parseInput(scanJobBody, req.body ?? {});
-    if (body.ocr) {
-      throw new BadInputError('Searchable PDFs are not available on this connector yet.', 'ocr_unavailable');
-    }
     const user = currentUser(req);
     const job = await deps.scanJobs.submit({
       drive: driveFor(req, deps),
       printerId: body.printerId,
       folderId: body.folderId,
       ...(body.name ? { name: body.name } : {}),
-      fallbackName: defaultScanName(res.locals.t, Date.now()),
+      fallbackName: defaultScanName(
+        res.locals.t,
+        { now: Date.now(), printer: deps.printerNames.get(body.printerId) ?? body.printerId },
+        deps.nameTemplate,
+      ),
       settings: {
         ...(body.source ? { source: body.source } : {}),
         ...(body.duplex !== undefined ? { duplex: body.duplex } : {}),
         ...(body.colorMode ? { colorMode: body.colorMode } : {}),
         ...(body.resolution ? { resolution: body.resolution } : {}),
       },
+      finish: finishFrom(body, res.locals.lang),
       ownerKey: user.key,
       userEmail: user.email,
     });
@@ -60,6 +64,12 @@ export function scanJobRoutes(deps: {
   router.get('/api/scan-jobs/:scanJobId', requireUser, async (req, res) => {
     const { scanJobId } = parseInput(jobParams, req.params);
     res.json(present(await deps.scanJobs.status(scanJobId, currentUser(req).key)));
+  });
+
+  /** backs: the stack is turned over; the backs of a two-sided scan on a one-sided feeder are scanned. */
+  router.post('/api/scan-jobs/:scanJobId/backs', requireUser, async (req, res) => {
+    const { scanJobId } = parseInput(jobParams, req.params);
+    res.json(present(await deps.scanJobs.scanBacks(scanJobId, currentUser(req).key)));
   });
 
   /** cancel: the scanner's job is deleted and nothing is uploaded. */
@@ -84,5 +94,9 @@ function present(job: ScanJob) {
     folderName: job.folderName,
     duplicateName: job.duplicateName,
     settings: job.settings,
+    finish: job.finish ?? null,
+    progress: job.progress ?? null,
+    fronts: job.fronts ?? null,
+    blankRemoved: job.blankRemoved ?? 0,
   };
 }

@@ -6,6 +6,7 @@ import type { TokenSealer } from '../../domain/sessions.js';
 import type { TempFiles } from '../../domain/temp-files.js';
 import { filingUpload, singleUpload } from '../middleware/upload.js';
 import { parseInput } from '../middleware/validate.js';
+import { finishFields, finishFrom } from '../scan-finish-input.js';
 import { defaultScanName } from '../scan-names.js';
 import { currentUser, driveFor, requireUser } from '../session.js';
 import { driveId } from './files-query.js';
@@ -17,11 +18,15 @@ export interface ScanRouteDeps {
   temp: TempFiles;
   maxBytes: number;
   publicUrl: string;
+  /** SCAN_NAME_TEMPLATE. */
+  nameTemplate: string;
+  printerNames: ReadonlyMap<string, string>;
 }
 
 const destination = z.object({
   folderId: driveId,
   name: z.string().max(300, 'name is too long').optional(),
+  ...finishFields,
 });
 /** "one" (default) or "many"; a page count from a device is read the same way (1 = one, more = many). */
 const pagesField = z
@@ -58,7 +63,9 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
         file,
         to,
         userEmail: user.email,
-        fallbackName: defaultScanName(res.locals.t, Date.now()),
+        fallbackName: defaultScanName(res.locals.t, scanNameParts(req, deps), deps.nameTemplate),
+        finish: finishFrom(to, res.locals.lang),
+        files,
       });
     });
     rememberFolder(req.session, { id: result.folderId, name: result.folderName });
@@ -68,6 +75,7 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
       folderId: result.folderId,
       folderName: result.folderName,
       duplicateName: result.duplicateName,
+      ...(result.finished ?? {}),
     });
   });
 
@@ -82,7 +90,8 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
       userEmail: user.email,
       to: body,
       pages: body.pages,
-      fallbackName: defaultScanName(res.locals.t, Date.now()),
+      fallbackName: defaultScanName(res.locals.t, scanNameParts(req, deps), deps.nameTemplate),
+      finish: finishFrom(body, res.locals.lang),
     });
     rememberFolder(req.session, { id: body.folderId, name: ticket.folderName });
     res.status(201).json({
@@ -138,6 +147,12 @@ export function scanRoutes(deps: ScanRouteDeps): Router {
   });
 
   return router;
+}
+
+/** Now, and the panel's printer when the session has one. */
+function scanNameParts(req: Express.Request, deps: ScanRouteDeps) {
+  const printer = req.session.printerId ? deps.printerNames.get(req.session.printerId) : undefined;
+  return { now: Date.now(), ...(printer ? { printer } : {}) };
 }
 
 function rememberFolder(session: Express.Request['session'], folder: { id: string; name: string }) {

@@ -17,6 +17,10 @@ export function scanPageRoutes(deps: {
   ticketSeconds: number;
   scanJobs: ScanJobService;
   printerNames: ReadonlyMap<string, string>;
+  /** SCAN_NAME_TEMPLATE. */
+  nameTemplate: string;
+  /** Whether OCR can run now: the "Searchable PDF" switch is shown only then. */
+  ocrAvailable: () => Promise<boolean>;
 }): Router {
   const router = Router();
 
@@ -34,7 +38,7 @@ export function scanPageRoutes(deps: {
     const view = query.view === 'shared' ? 'mydrive' : query.view;
     const folderId = query.folderId ?? (view === 'mydrive' ? 'root' : undefined);
     const drive = driveFor(req, deps);
-    const [page, folder, scanner] = await Promise.all([
+    const [page, folder, scanner, ocr] = await Promise.all([
       drive.list({
         view,
         ...(folderId ? { folderId } : {}),
@@ -43,14 +47,19 @@ export function scanPageRoutes(deps: {
       }),
       folderId ? drive.get(folderId) : Promise.resolve(null),
       scannerFor(req.session.printerId),
+      deps.ocrAvailable().catch(() => false),
     ]);
     const trail = updateTrail(
       req,
       'scanTrail',
       folder && folderId !== 'root' ? { id: folder.id, name: folder.name } : null,
     );
+    const rootName = res.locals.t(`browse.root.${view}`);
     res.locals.render('scan/index', {
       trail,
+      // "My Drive › Projects › 2026": where the scan lands, for "saved as … in …".
+      folderPath: [rootName, ...trail.map((c) => c.name)].join(' › '),
+      ocr,
       view,
       folder: folder
         ? { id: folder.id, name: folderId === 'root' ? res.locals.t('browse.root.mydrive') : folder.name }
@@ -58,7 +67,11 @@ export function scanPageRoutes(deps: {
       folders: page.files.filter((f) => f.isFolder),
       nextPageToken: page.nextPageToken,
       recent: req.session.recentFolders ?? [],
-      defaultName: defaultScanName(res.locals.t, Date.now()),
+      defaultName: defaultScanName(
+        res.locals.t,
+        { now: Date.now(), ...(scanner ? { printer: scanner.printerName } : {}) },
+        deps.nameTemplate,
+      ),
       maxMb: Math.round(deps.maxBytes / 1024 / 1024),
       ticketMinutes: Math.round(deps.ticketSeconds / 60),
       scanner,
