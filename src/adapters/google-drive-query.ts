@@ -36,7 +36,10 @@ export function buildListRequest(query: ListFilesQuery): drive_v3.Params$Resourc
   const terms = ['trashed = false'];
   let corpora = 'user';
   if (query.search) {
-    terms.push(`name contains ${driveString(query.search)}`);
+    // The name, and the words inside: Drive indexes a document's text, a searchable scan's included,
+    // so a scan is found by what it says (fullText also covers the name, but only whole words).
+    const text = driveString(query.search);
+    terms.push(`(name contains ${text} or fullText contains ${text})`);
     if (query.view === 'shared') terms.push('sharedWithMe = true');
     // A search looks everywhere the person can see, shared drives included.
     corpora = query.view === 'shared' ? 'user' : 'allDrives';

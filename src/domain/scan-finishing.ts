@@ -141,7 +141,9 @@ export class ScanFinisher {
   async finish(finish: ScanFinish, run: FinishRun): Promise<FinishedScan> {
     const { signal } = run;
     let current = await this.asPdf(run);
-    let pages = run.pages ?? (await this.o.pages.countPages(current, signal));
+    // An image scan is one page; a PDF is counted when the caller did not combine it itself.
+    let pages =
+      run.pages ?? (run.type === 'application/pdf' ? await this.o.pages.countPages(current, signal) : 1);
     let blankRemoved = 0;
     if (finish.manualDuplex) {
       run.onProgress?.({ step: 'order' });

@@ -246,17 +246,21 @@ describe('bad input: JSON API', () => {
     'in parents',
     'ﬁle \u202Etxt.exe',
     'فاتورة',
-  ])('a hostile search %j stays one "name contains" term in the Drive query', async (q) => {
+  ])('a hostile search %j stays one "name or fullText contains" term in the Drive query', async (q) => {
     const res = await agent.get(`/api/files?q=${encodeURIComponent(q)}`);
     expect(res.status).toBe(200);
     const asked = t.drive.listCalls[0];
     expect(asked?.search).toBe(q.trim());
-    // Parsed with the Google double's parser of Drive's query language: exactly the two terms.
+    // Parsed with the Google double's parser of Drive's query language: exactly these terms.
     const tree = parseQuery(buildListRequest(asked as NonNullable<typeof asked>).q as string);
     expect(tree).toEqual({
       kind: 'and',
       left: { kind: 'bool', field: 'trashed', negate: false, value: false },
-      right: { kind: 'text', field: 'name', op: 'contains', value: q.trim() },
+      right: {
+        kind: 'or',
+        left: { kind: 'text', field: 'name', op: 'contains', value: q.trim() },
+        right: { kind: 'text', field: 'fullText', op: 'contains', value: q.trim() },
+      },
     });
   });
 

@@ -8,12 +8,18 @@ import { pageCount } from '../fixtures/documents.js';
 import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
 import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
 
-const nl = JSON.parse(readFileSync(path.resolve('views', 'locales', 'nl.json'), 'utf8')) as Record<
-  string,
-  string
->;
-const t = (key: string, values: Record<string, string | number> = {}): string =>
-  (nl[key] ?? key).replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+const catalog = (lang: string) =>
+  JSON.parse(readFileSync(path.resolve('views', 'locales', `${lang}.json`), 'utf8')) as Record<
+    string,
+    string
+  >;
+const nl = catalog('nl');
+const en = catalog('en');
+const fill = (text: string, values: Record<string, string | number>) =>
+  text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
+const t = (key: string, values: Record<string, string | number> = {}): string => fill(nl[key] ?? key, values);
+const te = (key: string, values: Record<string, string | number> = {}): string =>
+  fill(en[key] ?? key, values);
 
 // Scan now on the panel at 800x480, in Dutch, against the whole product on loopback: the demo stack's
 // eSCL scanner double, the connector's eSCL client, the Google double.
@@ -65,4 +71,40 @@ describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
       await context.close();
     }
   });
+
+  it('a new user scans three pages with Scan now, searchable (the preset), and finds the scan by a word on page 2', async () => {
+    const context = await panelContext(browser, { locale: 'en-GB' });
+    const page = await context.newPage();
+    try {
+      await signInAs(page, stack.url, { name: 'Bob Example' });
+      await page.goto(`${stack.url}/scan?view=mydrive`);
+      const searchable = page.getByLabel(te('scan.ocr'));
+      expect(await searchable.isChecked()).toBe(true);
+      await page.getByLabel(te('scan.name')).fill('Fruit order');
+      await shoot(page, '43-scan-now-options-en');
+      await page.getByRole('button', { name: te('scanNow.start') }).click();
+      // "Making it searchable: page N of 3" while OCR runs.
+      await expect
+        .poll(() => shownText(page.locator('#scan-status')), { timeout: 60_000, interval: 100 })
+        .toMatch(/^Making it searchable: page [1-3] of 3$/);
+      await shoot(page, '44-scan-now-ocr-progress-en');
+      const done = page.locator('#scan-done');
+      await done.waitFor({ state: 'visible', timeout: 90_000 });
+      expect(await shownText(done)).toBe(
+        te('scan.done', { name: 'Fruit order.pdf', folder: te('browse.root.mydrive') }),
+      );
+      expect(await shownText(page.locator('#scan-extra'))).toBe(te('scan.searchable'));
+      await shoot(page, '45-scan-now-searchable-saved-en');
+      expect(readdirSync(stack.config.tempDir)).toEqual([]);
+
+      // Page 2 of the scanner double's feeder says ORANGE (and only page 2): Drive search finds it.
+      await page.goto(`${stack.url}/browse`);
+      await page.getByRole('searchbox', { name: te('browse.search') }).fill('orange');
+      await page.getByRole('button', { name: te('browse.searchButton'), exact: true }).click();
+      await expect.poll(() => shownText(page.locator('ul.files'))).toContain('Fruit order.pdf');
+      await shoot(page, '46-search-finds-scan-en');
+    } finally {
+      await context.close();
+    }
+  }, 150_000);
 });

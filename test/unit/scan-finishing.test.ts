@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { OcrUnavailableError } from '../../src/domain/errors.js';
+import type {
+  FinishProgress,
+  OcrEngine,
+  OcrOptions,
+  OcrStatus,
+  ScanPageTools,
+} from '../../src/domain/ports.js';
 import {
   AS_SCANNED,
   checkOcr,
@@ -7,6 +14,7 @@ import {
   needsFinishing,
   ocrLanguagesFor,
   pagesToKeep,
+  ScanFinisher,
 } from '../../src/domain/scan-finishing.js';
 import { nameTemplateProblems, scanNameFrom } from '../../src/domain/scan-names.js';
 
@@ -116,3 +124,136 @@ describe('scan names', () => {
     expect(nameTemplateProblems(template)).toEqual(problems);
   });
 });
+
+describe('ScanFinisher', () => {
+  /** Records what ran, in order; OCR waits until released so that overlapping runs can be counted. */
+  class FakeTools implements ScanPageTools {
+    readonly calls: string[] = [];
+    blank: number[] = [];
+    async countPages(pdf: string) {
+      this.calls.push(`count ${pdf}`);
+      return 3;
+    }
+    async findBlankPages(pdf: string) {
+      this.calls.push(`blank ${pdf}`);
+      return this.blank;
+    }
+    async keepPages(input: string, output: string, indexes: readonly number[]) {
+      this.calls.push(`keep ${input}->${output} ${indexes.join(',')}`);
+    }
+    async reencode(input: string, output: string, quality: string) {
+      this.calls.push(`size ${input}->${output} ${quality}`);
+    }
+  }
+  class FakeOcr implements OcrEngine {
+    active = 0;
+    mostAtOnce = 0;
+    readonly runs: string[] = [];
+    private releases: Array<() => void> = [];
+    async status(): Promise<OcrStatus> {
+      return { installed: true, languages: ['eng', 'nld', 'swe'], orientation: true };
+    }
+    async makeSearchable(input: string, output: string, o: OcrOptions) {
+      this.active++;
+      this.mostAtOnce = Math.max(this.mostAtOnce, this.active);
+      this.runs.push(`ocr ${input}->${output} ${o.languages.join('+')}`);
+      o.onPage?.(1, o.pages);
+      await new Promise<void>((r) => this.releases.push(r));
+      o.onPage?.(2, o.pages);
+      this.active--;
+    }
+    release() {
+      for (const r of this.releases.splice(0)) r();
+    }
+  }
+  const files = () => {
+    let n = 0;
+    return async () => `t${++n}`;
+  };
+
+  it('runs the steps asked for in order: two-sided order, blank pages, OCR, then size', async () => {
+    const tools = new FakeTools();
+    tools.blank = [1];
+    const ocr = new FakeOcr();
+    const finisher = new ScanFinisher({ ocr, pages: tools, imageToPdf: async () => undefined });
+    const progress: FinishProgress[] = [];
+    const running = finisher.finish(
+      { ocrLanguages: ['nld', 'eng'], removeBlankPages: true, manualDuplex: true, quality: 'smaller' },
+      {
+        path: 'scan.pdf',
+        type: 'application/pdf',
+        pages: 4,
+        nextFile: files(),
+        onProgress: (p) => progress.push(p),
+      },
+    );
+    await until(() => ocr.runs.length === 1);
+    ocr.release();
+    const done = await running;
+    expect(tools.calls).toEqual([
+      'keep scan.pdf->t1 0,3,1,2',
+      'blank t1',
+      'keep t1->t2 0,2,3',
+      'size t3->t4 smaller',
+    ]);
+    expect(ocr.runs).toEqual(['ocr t2->t3 nld+eng']);
+    expect(done).toEqual({ path: 't4', pages: 3, blankRemoved: 1, searchable: true });
+    expect(progress).toEqual([
+      { step: 'order' },
+      { step: 'blank' },
+      { step: 'ocr', page: 0, pages: 3 },
+      { step: 'ocr', page: 1, pages: 3 },
+      { step: 'ocr', page: 2, pages: 3 },
+      { step: 'size' },
+    ]);
+  });
+
+  it('at most two OCR runs at a time per instance; the others wait their turn', async () => {
+    const ocr = new FakeOcr();
+    const finisher = new ScanFinisher({ ocr, pages: new FakeTools(), imageToPdf: async () => undefined });
+    const finish = { ...AS_SCANNED, ocrLanguages: ['eng'] };
+    const runs = Array.from({ length: 5 }, () =>
+      finisher.finish(finish, { path: 's.pdf', type: 'application/pdf', pages: 1, nextFile: files() }),
+    );
+    for (let released = 0; released < 5; ) {
+      await until(() => ocr.active > 0);
+      expect(ocr.active).toBeLessThanOrEqual(2);
+      released += ocr.active;
+      ocr.release();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(runs);
+    expect(ocr.runs).toHaveLength(5);
+    expect(ocr.mostAtOnce).toBe(2);
+  });
+
+  it('an image scan becomes a one-page PDF first; a TIFF is refused (415) rather than guessed at', async () => {
+    const tools = new FakeTools();
+    const made: string[] = [];
+    const finisher = new ScanFinisher({
+      ocr: new FakeOcr(),
+      pages: tools,
+      imageToPdf: async (image, output, dpi) => {
+        made.push(`${image.type} ${image.path}->${output} ${dpi}`);
+      },
+    });
+    const done = await finisher.finish(
+      { ...AS_SCANNED, quality: 'balanced' },
+      { path: 'a.jpg', type: 'image/jpeg', dpi: 300, nextFile: files() },
+    );
+    expect(made).toEqual(['image/jpeg a.jpg->t1 300']);
+    expect(tools.calls).toEqual(['size t1->t2 balanced']);
+    expect(done.path).toBe('t2');
+    await expect(
+      finisher.finish(
+        { ...AS_SCANNED, quality: 'balanced' },
+        { path: 'a.tif', type: 'image/tiff', nextFile: files() },
+      ),
+    ).rejects.toMatchObject({ code: 'unsupported_scan_type', status: 415 });
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!condition()) throw new Error('condition never held');
+}
