@@ -15,13 +15,16 @@ const catalog = (lang: string) =>
   >;
 const nl = catalog('nl');
 const en = catalog('en');
+const sv = catalog('sv');
 const fill = (text: string, values: Record<string, string | number>) =>
   text.replace(/\{(\w+)\}/g, (w, k) => (k in values ? String(values[k]) : w));
 const t = (key: string, values: Record<string, string | number> = {}): string => fill(nl[key] ?? key, values);
 const te = (key: string, values: Record<string, string | number> = {}): string =>
   fill(en[key] ?? key, values);
+const ts = (key: string, values: Record<string, string | number> = {}): string =>
+  fill(sv[key] ?? key, values);
 
-// Scan now on the panel at 800x480, in Dutch, against the whole product on loopback: the demo stack's
+// Scan now on the panel at 800x480, in Dutch (and English and Swedish for the scan options), against the whole product on loopback: the demo stack's
 // eSCL scanner double, the connector's eSCL client, the Google double.
 describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
   let stack: Stack;
@@ -107,4 +110,39 @@ describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
       await context.close();
     }
   }, 150_000);
+
+  it('in Swedish, two-sided on a one-sided feeder: fronts, "turn the stack", backs, six pages in Drive', async () => {
+    const context = await panelContext(browser, { locale: 'sv-SE' });
+    const page = await context.newPage();
+    try {
+      await signInAs(page, stack.url);
+      await page.goto(`${stack.url}/scan?view=mydrive&folderId=${SAMPLE_IDS.folderScans}`);
+      await page.getByLabel(ts('scan.name')).fill('Dubbelsidigt avtal');
+      const searchable = page.getByLabel(ts('scan.ocr'));
+      if (await searchable.count()) await searchable.uncheck();
+      await page.getByLabel(ts('scan.manualDuplex')).check();
+      await page.getByLabel(ts('scan.quality')).selectOption('best');
+      await page.locator('#scan-now select[name="source"]').selectOption('feeder');
+      const sides = page.locator('#scan-now select[name="duplex"]');
+      if (await sides.count()) await sides.selectOption('false');
+      await shoot(page, '47-scan-now-two-sided-sv');
+      await page.getByRole('button', { name: ts('scanNow.start') }).click();
+      const backs = page.getByRole('button', { name: ts('scanNow.backs') });
+      await backs.waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await shownText(page.locator('#scan-status'))).toBe(ts('scanNow.turn', { n: 3 }));
+      await shoot(page, '48-scan-now-turn-stack-sv');
+      await backs.click();
+      const done = page.locator('#scan-done');
+      await done.waitFor({ state: 'visible', timeout: 60_000 });
+      expect(await shownText(done)).toBe(
+        ts('scan.done', { name: 'Dubbelsidigt avtal.pdf', folder: `${ts('browse.root.mydrive')} › Scans` }),
+      );
+      await shoot(page, '49-scan-now-two-sided-saved-sv');
+      const [file] = stack.google.findFilesByName('Dubbelsidigt avtal.pdf');
+      expect(await pageCount(stack.google.fileContent(file?.id as string) as Buffer)).toBe(6);
+      expect(readdirSync(stack.config.tempDir)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });
