@@ -23,7 +23,7 @@ import type {
 } from './ports.js';
 import { checkTicket, refusedOptionsError } from './print-options.js';
 import type { PrinterDirectory } from './printers.js';
-import { checkPullTicket, type PullDocuments, type PulledBody } from './pull-documents.js';
+import { checkPullTicket, type PullDocuments, type PulledBody, type PullWatch } from './pull-documents.js';
 import { withRetry } from './retry.js';
 import type { TempFiles } from './temp-files.js';
 
@@ -302,7 +302,7 @@ export class PrintService {
   }
 
   /** Whether a pull link would serve now, with the document's size and type (HEAD); uses nothing up. */
-  async peekPulled(capability: string): Promise<{ size: number; contentType: string }> {
+  async peekPulled(capability: string): Promise<{ size: number | null; contentType: string }> {
     if (!this.opts.pulls) throw new NotFoundError('There is nothing at this address.');
     return this.opts.pulls.peek(capability);
   }
@@ -315,6 +315,8 @@ export class PrintService {
   async fetchPulled(capability: string, send: (body: PulledBody) => Promise<void>): Promise<void> {
     if (!this.opts.pulls) throw new NotFoundError('There is nothing at this address.');
     const { doc, outcome } = await this.opts.pulls.deliver(capability, send);
+    // Broken by the document's download: the job's download records its error.
+    if (outcome === 'broken') return;
     const job = await this.opts.jobs.get(doc.jobId);
     if (job) {
       await this.end(
@@ -415,6 +417,25 @@ export class PrintService {
             return this.downloads.use(
               () =>
                 this.downloadWhileSending(ctx, target.description, streamed, retry, signal, (changes) =>
+                  this.update(job, changes).then((updated) => {
+                    job = updated;
+                  }),
+                ),
+              signal,
+            );
+          }
+          if (
+            target.kind === 'pull' &&
+            ctx.plan.steps.length === 0 &&
+            (ctx.file.size ?? 0) >= this.opts.streamMinBytes
+          ) {
+            // Nothing to convert: the link works as soon as the first bytes are in, and the device's
+            // fetch streams the document while it still downloads.
+            job = await this.update(job, { state: 'downloading', step: 'download' });
+            const growing = await next();
+            return this.downloads.use(
+              () =>
+                this.downloadWhilePulled(ctx, target.pulls, growing, retry, signal, job, (changes) =>
                   this.update(job, changes).then((updated) => {
                     job = updated;
                   }),
@@ -541,6 +562,77 @@ export class PrintService {
     }, retry);
     await download;
     return submitted.ippJobId;
+  }
+
+  /**
+   * Downloads a document for pull delivery and publishes it as soon as its first bytes are in: a
+   * device's fetch streams the file while it grows, so the fetch takes about as long as the download.
+   * Returns once the download ended. When it fails (its retries used up), the link is withdrawn and
+   * the job fails with its error; a device reading then sees its transfer broken off. A retry while a
+   * device reads breaks that fetch too (what it was sent is no longer the document, and its link is
+   * used up): the download stops and the job fails with the error that made it start again. A fetch
+   * that ended otherwise (fetched, broken off by the device, expired) is recorded by the delivery.
+   */
+  private async downloadWhilePulled(
+    ctx: PrintRequest & { file: DriveItem },
+    pulls: PullDocuments,
+    path: string,
+    retry: Parameters<typeof withRetry>[1],
+    signal: AbortSignal,
+    job: PrintJob,
+    record: (changes: Partial<PrintJob>) => Promise<void>,
+  ): Promise<null> {
+    const growth = new FileGrowth();
+    // Stopped when the document is no longer fetchable before its download ended.
+    const stop = new AbortController();
+    const downloadSignal = AbortSignal.any([signal, stop.signal]);
+    let lastError: unknown = null;
+    const download = withRetry(
+      () =>
+        ctx.drive.download(ctx.file, path, downloadSignal, growth).catch((err: unknown) => {
+          if (!stop.signal.aborted) lastError = err;
+          throw err;
+        }),
+      { ...retry, signal: downloadSignal },
+    ).then(
+      () => growth.finish(growth.written),
+      (err: unknown) => {
+        growth.fail(err);
+        throw err;
+      },
+    );
+    // Awaited below on every path; never left as an unhandled rejection.
+    download.catch(() => undefined);
+    let watch: PullWatch | null = null;
+    try {
+      await firstBytes(growth);
+      signal.throwIfAborted();
+      // Ready before the link works, so a fast device's fetch is never overwritten by "ready".
+      await record({ state: 'ready', step: 'fetch' });
+      watch = await pulls.publish({
+        prepared: path,
+        jobId: job.jobId,
+        userEmail: ctx.userEmail,
+        fileId: ctx.file.id,
+        growth,
+        stopDownload: () => stop.abort(),
+      });
+      await download;
+    } catch (err) {
+      // Fetched, broken off by the device or expired: the delivery has recorded how the job ended.
+      if (watch && !watch.takeOver()) return null;
+      await pulls.withdraw(job.jobId);
+      throw watch?.broken && lastError !== null ? finalError(lastError) : err;
+    } finally {
+      // The scope deletes the file when this returns: no try of the download may still write it.
+      if (!growth.ended) stop.abort();
+      await download.catch(() => undefined);
+    }
+    if (watch.broken && watch.takeOver()) {
+      // A device's fetch broke on a retry that then finished before it could be stopped.
+      throw finalError(lastError ?? restartedError());
+    }
+    return null;
   }
 
   /** Records how a job ended (audit) and tells the logs. */
@@ -687,6 +779,14 @@ function firstBytes(growth: FileGrowth): Promise<void> {
     const stop = growth.onChange(check);
     check();
   });
+}
+
+/** Why a fetch broke when the download started again and no error of it is known. */
+function restartedError(): UpstreamError {
+  return new UpstreamError(
+    'download_restarted',
+    'The download from Google Drive started again while the printer was fetching the document. Print it again.',
+  );
 }
 
 /** The same error, no longer retryable (the tries it had are used up). */

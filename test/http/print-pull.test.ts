@@ -229,6 +229,173 @@ describe('pull delivery: POST /api/print with delivery pull, then GET /pull/:cap
   });
 });
 
+describe('pull delivery of a large PDF: published while it downloads, streamed as it grows', () => {
+  let t: App;
+  let server: http.Server;
+  let port: number;
+  /** Opens the fake Drive's gate: the download (all bytes written already) finishes. */
+  let openGate: () => void;
+  const BIG = Buffer.alloc(5 * 1024 * 1024, 0x20);
+  PDF.copy(BIG);
+
+  async function start(options: { jobTimeoutMs?: number } = {}) {
+    t = await httpApp({ extraEnv: { PULL_SECONDS: '60' }, ...options });
+    t.drive.addFile({ id: 'big1', name: 'Big.pdf', mimeType: 'application/pdf', content: BIG });
+    t.drive.downloadGate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    server = t.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    port = (server.address() as AddressInfo).port;
+  }
+  afterEach(async () => {
+    openGate?.();
+    await new Promise((r) => server.close(r));
+    await t.close();
+  });
+
+  /** Submits with pull delivery and polls until the job is ready (its download still running). */
+  async function pullReady() {
+    const { agent, csrf } = await t.signInAs('alice@example.com');
+    const res = await agent
+      .post('/api/print')
+      .set('X-CSRF-Token', csrf)
+      .send({ fileId: 'big1', printerId: 'floor2', delivery: 'pull' });
+    expect(res.status).toBe(202);
+    const jobId = res.body.jobId as string;
+    for (let i = 0; i < 500; i++) {
+      const status = await agent.get(`/api/print/${jobId}`);
+      if (status.body.state === 'ready') {
+        const path = new URL(status.body.documentUrl as string).pathname;
+        return { agent, csrf, jobId, path };
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('the job never became ready');
+  }
+
+  /** The device's GET: resolves once every byte of the file is in (the response may go on). */
+  function deviceGet(path: string, until = BIG.length) {
+    let bytes = 0;
+    let req!: http.ClientRequest;
+    const chunks: Buffer[] = [];
+    let reached!: () => void;
+    const received = new Promise<void>((r) => {
+      reached = r;
+    });
+    const ended = new Promise<{ res: http.IncomingMessage; body: Buffer; complete: boolean }>(
+      (resolve, reject) => {
+        req = http.get({ host: '127.0.0.1', port, path }, (res) => {
+          const done = () => resolve({ res, body: Buffer.concat(chunks), complete: res.complete });
+          res.on('data', (c: Buffer) => {
+            chunks.push(c);
+            bytes += c.length;
+            if (bytes >= until) reached();
+          });
+          res.on('end', done);
+          res.on('error', done);
+          res.on('close', done);
+        });
+        req.on('error', reject);
+      },
+    );
+    return { received, ended, destroy: () => req.destroy() };
+  }
+
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 400; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('never happened');
+  }
+
+  it('is ready before its download ended; the GET gets every byte chunked and ends with the download', async () => {
+    await start();
+    const { agent, jobId, path } = await pullReady();
+    // HEAD cannot tell a size yet.
+    const head = await request(t.app).head(path);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBeUndefined();
+    const get = deviceGet(path);
+    await get.received;
+    // Every byte is out, but the download has not finished: neither has the response, nor the job.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await agent.get(`/api/print/${jobId}`)).body.state).toBe('ready');
+    openGate();
+    const { res, body, complete } = await get.ended;
+    expect(complete).toBe(true);
+    expect(res.headers['content-length']).toBeUndefined();
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(body.equals(BIG)).toBe(true);
+    await until(async () => (await agent.get(`/api/print/${jobId}`)).body.state === 'completed');
+    await t.services.deps.printing.drain();
+    expect(await t.tempFiles()).toEqual([]);
+    expect((await request(t.app).get(path)).status).toBe(404);
+  });
+
+  it('a download that fails while the device reads breaks the transfer off, even with every byte sent', async () => {
+    await start({ jobTimeoutMs: 400 });
+    const { agent, jobId, path } = await pullReady();
+    const get = deviceGet(path);
+    await get.received;
+    // The download never finishes: the job's time runs out and the download is stopped.
+    const { body, complete } = await get.ended;
+    expect(complete).toBe(false);
+    expect(body.length).toBeLessThanOrEqual(BIG.length);
+    await t.services.deps.printing.drain();
+    const status = await agent.get(`/api/print/${jobId}`);
+    expect(status.body).toMatchObject({ state: 'failed', error: { code: 'print_timeout' } });
+    expect(await t.tempFiles()).toEqual([]);
+    expect((await request(t.app).get(path)).status).toBe(404);
+    const audit = await readFile(t.config.audit.logPath, 'utf8');
+    expect(audit.match(/"event":"print\.failed"/g)).toHaveLength(1);
+  });
+
+  it('a device that breaks off while the document downloads fails the job as interrupted and stops the download', async () => {
+    await start();
+    const { agent, jobId, path } = await pullReady();
+    const get = deviceGet(path, 1);
+    await get.received;
+    get.destroy();
+    // The download is stopped: the job's work ends without the gate being opened.
+    await t.services.deps.printing.drain();
+    await until(async () => (await agent.get(`/api/print/${jobId}`)).body.state !== 'ready');
+    const status = await agent.get(`/api/print/${jobId}`);
+    expect(status.body).toMatchObject({ state: 'failed', error: { code: 'pull_interrupted' } });
+    expect(await t.tempFiles()).toEqual([]);
+    expect((await request(t.app).get(path)).status).toBe(404);
+    const audit = await readFile(t.config.audit.logPath, 'utf8');
+    expect(audit.match(/"event":"print\.failed"/g)).toHaveLength(1);
+  });
+
+  it('canceling while the document downloads withdraws the link and deletes the file', async () => {
+    await start();
+    const { agent, csrf, jobId, path } = await pullReady();
+    const res = await agent.post(`/api/print/${jobId}/cancel`).set('X-CSRF-Token', csrf);
+    expect(res.body).toMatchObject({ state: 'canceled' });
+    expect(res.body.documentUrl).toBeUndefined();
+    await t.services.deps.printing.drain();
+    expect(await t.tempFiles()).toEqual([]);
+    expect((await request(t.app).get(path)).status).toBe(404);
+  });
+
+  it('fetched after its download ended, it is sent whole with its Content-Length', async () => {
+    await start();
+    const { agent, jobId, path } = await pullReady();
+    openGate();
+    await t.services.deps.printing.drain();
+    const head = await request(t.app).head(path);
+    expect(head.headers['content-length']).toBe(String(BIG.length));
+    const { res, body, complete } = await deviceGet(path).ended;
+    expect(complete).toBe(true);
+    expect(res.headers['content-length']).toBe(String(BIG.length));
+    expect(body.equals(BIG)).toBe(true);
+    await until(async () => (await agent.get(`/api/print/${jobId}`)).body.state === 'completed');
+    await until(async () => (await t.tempFiles()).length === 0);
+  });
+});
+
 describe('PullDocuments: every path that ends a prepared document deletes its file', () => {
   let dir: string;
   let temp: TempFiles;

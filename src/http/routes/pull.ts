@@ -1,13 +1,17 @@
 import { pipeline } from 'node:stream/promises';
 import { type Response, Router } from 'express';
+import { growingFileStream } from '../../adapters/growing-file.js';
 import type { PrintService } from '../../domain/printing.js';
 import type { PulledBody } from '../../domain/pull-documents.js';
 
-/** Headers of a pulled document: never cached anywhere, since the link is a capability. */
-function documentHeaders(res: Response, body: { size: number; contentType: string }): void {
+/**
+ * Headers of a pulled document: never cached anywhere, since the link is a capability. Without a size
+ * (the document still downloads) the body goes chunked.
+ */
+function documentHeaders(res: Response, body: { size: number | null; contentType: string }): void {
   res.status(200).set({
     'Content-Type': body.contentType,
-    'Content-Length': String(body.size),
+    ...(body.size !== null ? { 'Content-Length': String(body.size) } : {}),
     'Cache-Control': 'no-store',
     'Content-Disposition': 'inline; filename="document.pdf"',
   });
@@ -32,21 +36,27 @@ export function pullRoutes(deps: { printing: PrintService }): Router {
     res.end();
   });
 
-  /** show: streams the document once; a transfer the device breaks off fails the job. */
+  /**
+   * show: streams the document once; a transfer the device breaks off fails the job. A document still
+   * downloading is sent as it grows (back-pressure: nothing is read ahead of what the connection
+   * takes); should its download fail or start again, the response is destroyed without its last
+   * chunk, so the device sees a broken transfer, never a short document.
+   */
   router.get('/pull/:capability', async (req, res) => {
     await deps.printing.fetchPulled(req.params.capability, async (body: PulledBody) => {
       documentHeaders(res, body);
+      const stream = body.growth ? growingFileStream(body.file, body.growth) : body.stream;
       let sent = 0;
-      body.stream.on('data', (chunk: Buffer) => {
+      stream.on('data', (chunk: Buffer) => {
         sent += chunk.length;
       });
       try {
-        await pipeline(body.stream, res);
+        await pipeline(stream, res);
       } catch (err) {
         // A device that closes the connection as soon as it has the last byte can beat both the file's
         // 'end' (so the response was not ended yet) and the response's own 'finish'. Every byte was
         // handed to the connection, which is all a server can know of any transfer: it is complete.
-        if (sent === body.size) return;
+        if (await body.complete(sent)) return;
         throw err;
       }
     });
