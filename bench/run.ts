@@ -12,6 +12,7 @@ import { Cleanup } from './cleanup.js';
 import { writePdf } from './documents.js';
 import { benchLoad } from './load-bench.js';
 import { notes } from './notes.js';
+import { benchOcr } from './ocr-bench.js';
 import { benchPrintSize } from './print-bench.js';
 import { markdownTable, measured, type Row, writeReport } from './report.js';
 import { rssOf } from './rss-sampler.js';
@@ -47,12 +48,23 @@ async function main(): Promise<void> {
         })),
       );
     }
+    if (s.sections.has('ocr')) {
+      rows.push(
+        ...(await benchOcr(stack, {
+          pages: s.ocrPages,
+          runs: s.runs,
+          printer: stack.printers[0]!,
+          ...(s.connectorLog ? { logFile: s.connectorLog } : {}),
+          ...(s.cpuProfiles ? { cpuProfiles: s.cpuProfiles } : {}),
+        })),
+      );
+    }
     // "Above idle" is above the RSS just before each operation; these show how far idle itself moved.
     const idleRow = (measure: string, mb: number) =>
       measured({ section: 'Connector', measure, runs: '' }, mb, 'MB', undefined, 1);
     rows.push(
       idleRow('idle RSS after sign-in, before any job', idleAtStart),
-      idleRow('idle RSS after the print, scan and AirScan sections', rssOf(stack.connector.pid) / MB),
+      idleRow('idle RSS after the print, scan, AirScan and OCR sections', rssOf(stack.connector.pid) / MB),
       ...loadRows,
     );
   } finally {

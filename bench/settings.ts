@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-export const SECTIONS = ['print', 'scan', 'airscan', 'load'] as const;
+export const SECTIONS = ['print', 'scan', 'airscan', 'ocr', 'load'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Every knob, from BENCH_* variables; the defaults are issue 11's. */
@@ -21,6 +21,8 @@ export function settings(env: NodeJS.ProcessEnv) {
     runs,
     largeRuns: number('BENCH_LARGE_RUNS', runs),
     scanPages: number('BENCH_SCAN_PAGES', 20),
+    /** Text pages of each OCR scan; whole pages, since a scan has no half pages. */
+    ocrPages: Math.ceil(number('BENCH_OCR_PAGES', 4)),
     clients: number('BENCH_CLIENTS', 50),
     /** Requests per second per browsing client; unset: each sends its next request when the last is answered. */
     browseRate: env.BENCH_BROWSE_RATE ? number('BENCH_BROWSE_RATE', 1) : undefined,

@@ -164,6 +164,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
       logger.warn({ context, err: { message: (err as Error).message } }, 'session end step failed'),
     onEnded: (sid) => scanning.endSession(sid),
   });
+  const converter =
+    overrides.converter ??
+    new ToolDocumentConverter(overrides.toolsPath ? { path: overrides.toolsPath } : {});
   const pageTools = new GhostscriptPageTools(overrides.toolsPath ? { path: overrides.toolsPath } : {});
   const combiner = new StreamingPdfCombiner();
   const finisher = new ScanFinisher({
@@ -173,7 +176,9 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     }),
     pages: pageTools,
     imageToPdf: async (image, output, dpi) => {
-      await combiner.combine([image], output, dpi ? { dpi } : {});
+      // A TIFF may hold many pages (a fax-like multi-page scan): the converter takes them all.
+      if (image.type === 'image/tiff') await converter.imageToPdf(image.path, image.type, output);
+      else await combiner.combine([{ path: image.path, type: image.type }], output, dpi ? { dpi } : {});
     },
     ocrAtOnce: config.scan.ocrAtOnce,
   });
@@ -213,9 +218,6 @@ export function createServices(config: Config, logger: Logger, overrides: Servic
     onJobEnded: (job) =>
       logger.info({ scanJobId: job.scanJobId, state: job.state, code: job.error?.code }, 'scan job ended'),
   });
-  const converter =
-    overrides.converter ??
-    new ToolDocumentConverter(overrides.toolsPath ? { path: overrides.toolsPath } : {});
   const printers = new PrinterDirectory({
     printers: config.printers,
     printSystem,

@@ -3,7 +3,7 @@
 // page images re-encoded to a size, and a text layer so Drive search finds the words (OCR). Each
 // step writes a new temporary file in the caller's scope, which deletes them all on every path.
 
-import { BadInputError, OcrUnavailableError, UnsupportedTypeError } from './errors.js';
+import { BadInputError, OcrUnavailableError } from './errors.js';
 import { Semaphore } from './limits.js';
 import type { FinishProgress, OcrEngine, OcrStatus, ScanFinish, ScanPageTools } from './ports.js';
 import type { ScanType } from './scan-files.js';
@@ -96,9 +96,9 @@ export interface FinishedScan {
 export interface ScanFinisherOptions {
   ocr: OcrEngine;
   pages: ScanPageTools;
-  /** Makes a one-page PDF of a JPEG or PNG scan (the same combiner that joins scanned pages). */
+  /** Makes a PDF of an image scan: one page for a JPEG or PNG, every page of a TIFF. */
   imageToPdf: (
-    image: { path: string; type: 'image/jpeg' | 'image/png' },
+    image: { path: string; type: Exclude<ScanType, 'application/pdf'> },
     output: string,
     dpi?: number,
   ) => Promise<void>;
@@ -141,9 +141,9 @@ export class ScanFinisher {
   async finish(finish: ScanFinish, run: FinishRun): Promise<FinishedScan> {
     const { signal } = run;
     let current = await this.asPdf(run);
-    // An image scan is one page; a PDF is counted when the caller did not combine it itself.
-    let pages =
-      run.pages ?? (run.type === 'application/pdf' ? await this.o.pages.countPages(current, signal) : 1);
+    // A JPEG or PNG scan is one page; a PDF (or a TIFF's pages) is counted unless the caller knows.
+    const onePage = run.type === 'image/jpeg' || run.type === 'image/png';
+    let pages = run.pages ?? (onePage ? 1 : await this.o.pages.countPages(current, signal));
     let blankRemoved = 0;
     if (finish.manualDuplex) {
       run.onProgress?.({ step: 'order' });
@@ -167,6 +167,7 @@ export class ScanFinisher {
       const languages = finish.ocrLanguages;
       const out = await run.nextFile();
       const total = pages;
+      let started = 0;
       run.onProgress?.({ step: 'ocr', page: 0, pages: total });
       await this.ocrSlots.use(
         () =>
@@ -174,7 +175,11 @@ export class ScanFinisher {
             languages,
             pages: total,
             ...(signal ? { signal } : {}),
-            onPage: (page) => run.onProgress?.({ step: 'ocr', page, pages: total }),
+            // Pages are read side by side, so they may start out of order: the panel counts them.
+            onPage: () => {
+              started = Math.min(total, started + 1);
+              run.onProgress?.({ step: 'ocr', page: started, pages: total });
+            },
           }),
         signal,
       );
@@ -193,12 +198,6 @@ export class ScanFinisher {
 
   private async asPdf(run: FinishRun): Promise<string> {
     if (run.type === 'application/pdf') return run.path;
-    if (run.type === 'image/tiff') {
-      throw new UnsupportedTypeError(
-        'Searchable PDFs and page cleaning work on PDF, JPEG and PNG scans. Send the scan as PDF, or without those options.',
-        'unsupported_scan_type',
-      );
-    }
     const out = await run.nextFile();
     await this.o.imageToPdf({ path: run.path, type: run.type }, out, run.dpi);
     return out;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FOLDER_MIME } from '../../src/domain/document-formats.js';
+import { makeTiff } from '../fixtures/documents.js';
 import { httpApp } from '../support/http-app.js';
 import { pagesToPdf, renderTextPage } from '../support/text-page.js';
 
@@ -158,6 +159,27 @@ describe.skipIf(!ocrInstalled)('searchable scans, blank pages and two-sided orde
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ pages: 3, blankRemoved: 0 });
     expect(await pagesOf(await uploaded(app))).toBe(3);
+  }, 60_000);
+
+  it('a two-page TIFF with a size choice arrives as a two-page PDF', async () => {
+    const app = await start();
+    const { agent, csrf } = await app.signInAs('alice@example.com');
+    const tiff = makeTiff([
+      { width: 200, height: 280, grey: 40 },
+      { width: 200, height: 280, grey: 200 },
+    ]);
+    const res = await agent
+      .post('/api/scans')
+      .set('X-CSRF-Token', csrf)
+      .field('folderId', 'scans')
+      .field('name', 'Fax')
+      .field('quality', 'smaller')
+      .attach('file', tiff, 'fax.tif');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: 'Fax.pdf', pages: 2, searchable: false });
+    expect(app.drive.uploads[0]?.mimeType).toBe('application/pdf');
+    expect(await pagesOf(await uploaded(app))).toBe(2);
+    expect(await app.tempFiles()).toEqual([]);
   }, 60_000);
 
   it('two-sided on a one-sided feeder: fronts 1, 3, 5 and backs 6, 4, 2 arrive as pages 1 to 6', async () => {

@@ -227,7 +227,7 @@ describe('ScanFinisher', () => {
     expect(ocr.mostAtOnce).toBe(2);
   });
 
-  it('an image scan becomes a one-page PDF first; a TIFF is refused (415) rather than guessed at', async () => {
+  it('an image scan becomes a PDF first: one page for a JPEG, every page of a TIFF (counted)', async () => {
     const tools = new FakeTools();
     const made: string[] = [];
     const finisher = new ScanFinisher({
@@ -243,13 +243,13 @@ describe('ScanFinisher', () => {
     );
     expect(made).toEqual(['image/jpeg a.jpg->t1 300']);
     expect(tools.calls).toEqual(['size t1->t2 balanced']);
-    expect(done.path).toBe('t2');
-    await expect(
-      finisher.finish(
-        { ...AS_SCANNED, quality: 'balanced' },
-        { path: 'a.tif', type: 'image/tiff', nextFile: files() },
-      ),
-    ).rejects.toMatchObject({ code: 'unsupported_scan_type', status: 415 });
+    expect(done).toMatchObject({ path: 't2', pages: 1 });
+    const tiff = await finisher.finish(
+      { ...AS_SCANNED, quality: 'balanced' },
+      { path: 'a.tif', type: 'image/tiff', nextFile: files() },
+    );
+    expect(made.at(-1)).toBe('image/tiff a.tif->t1 undefined');
+    expect(tiff).toMatchObject({ path: 't2', pages: 3 });
   });
 });
 
