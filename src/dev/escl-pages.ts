@@ -141,7 +141,14 @@ function drawPage(spec: PageSpec): Canvas {
     Math.max(1, Math.floor(dot / 2)),
     [200, 30, 30],
   );
-  drawText(canvas, pageWord(spec.number), 10 * unit, height / 2, Math.max(1, Math.round(spec.resolution / 50)), ink);
+  drawText(
+    canvas,
+    pageWord(spec.number),
+    10 * unit,
+    height / 2,
+    Math.max(1, Math.round(spec.resolution / 50)),
+    ink,
+  );
   return canvas;
 }
 

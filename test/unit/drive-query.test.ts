@@ -19,7 +19,11 @@ describe('buildListRequest', () => {
     [{ view: 'shared' as const }, 'trashed = false and sharedWithMe = true', 'user'],
     [{ view: 'shared' as const, folderId: 'f' }, "trashed = false and 'f' in parents", 'allDrives'],
     [{ view: 'drives' as const, folderId: 'd1' }, "trashed = false and 'd1' in parents", 'allDrives'],
-    [{ view: 'mydrive' as const, search: "it's" }, "trashed = false and (name contains 'it\\'s' or fullText contains 'it\\'s')", 'allDrives'],
+    [
+      { view: 'mydrive' as const, search: "it's" },
+      "trashed = false and (name contains 'it\\'s' or fullText contains 'it\\'s')",
+      'allDrives',
+    ],
     [
       { view: 'shared' as const, search: 'x' },
       "trashed = false and (name contains 'x' or fullText contains 'x') and sharedWithMe = true",
