@@ -20,7 +20,7 @@ describe('the production build', () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'dpc-build-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('compiles without src/dev, and nothing it holds imports a dev module', async () => {
+  it('compiles without src/dev, nothing it holds imports a dev module, and of googleapis only the Drive client', async () => {
     await run(
       process.execPath,
       [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
@@ -37,6 +37,10 @@ describe('the production build', () => {
       const text = readFileSync(path.join(out, file), 'utf8');
       expect(text, file).not.toMatch(/from ['"][^'"]*\/dev\//);
       expect(text, file).not.toMatch(/import\(['"][^'"]*\/dev\//);
+      // The image keeps only the Drive client of googleapis (the Dockerfile deletes the others).
+      for (const [, spec] of text.matchAll(/(?:from |import\()['"](googleapis[^'"]*)['"]/g)) {
+        expect(spec, file).toMatch(/^googleapis\/build\/src\/apis\/drive\//);
+      }
     }
   }, 120_000);
 
