@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import type { Stack } from '../../src/dev/stack.js';
 import { pageCount } from '../fixtures/documents.js';
 import { hasChromium, panelContext, shoot, shownText, signInAs } from '../support/browser.js';
 import { type PanelStack, startPanelStack } from '../support/panel-stack.js';
+import { renderTextPage } from '../support/text-page.js';
 
 const catalog = (lang: string) =>
   JSON.parse(readFileSync(path.resolve('views', 'locales', `${lang}.json`), 'utf8')) as Record<
@@ -142,6 +144,42 @@ describe.skipIf(!hasChromium())('Scan now on the panel, in Dutch', () => {
       expect(await pageCount(stack.google.fileContent(file?.id as string) as Buffer)).toBe(6);
       expect(readdirSync(stack.config.tempDir)).toEqual([]);
     } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('an uploaded page with Searchable on shows "page 1 of 1" and arrives with its words in Drive', async () => {
+    const context = await panelContext(browser, { locale: 'en-GB' });
+    const page = await context.newPage();
+    const image = path.join(stack.config.tempDir, '..', 'upload-page.png');
+    try {
+      await renderTextPage({
+        lines: ['The quarterly invoice from the Lighthouse Bakery arrived on Tuesday morning.'],
+        file: image,
+      });
+      await signInAs(page, stack.url);
+      await page.goto(`${stack.url}/scan?view=mydrive&folderId=${SAMPLE_IDS.folderScans}`);
+      expect(await page.getByLabel(te('scan.ocr')).isChecked()).toBe(true);
+      await page.getByLabel(te('scan.name')).fill('Bakery invoice');
+      await page.locator('#scan-file').setInputFiles(image);
+      await expect
+        .poll(() => shownText(page.locator('#scan-status')), { timeout: 60_000, interval: 50 })
+        .toBe(te('scan.step.ocrPage', { n: 1, m: 1 }));
+      await shoot(page, '50-upload-ocr-progress-en');
+      const done = page.locator('#scan-done');
+      await done.waitFor({ state: 'visible', timeout: 60_000 });
+      expect(await shownText(done)).toBe(
+        te('scan.done', { name: 'Bakery invoice.pdf', folder: `${te('browse.root.mydrive')} › Scans` }),
+      );
+      expect(await shownText(page.locator('#scan-extra'))).toBe(te('scan.searchable'));
+      const [file] = stack.google.findFilesByName('Bakery invoice.pdf');
+      // Drive indexes the text layer (the double asks pdftotext): the words are there.
+      const text = (file as { text?: string } | undefined)?.text ?? '';
+      for (const word of ['quarterly', 'invoice', 'Lighthouse', 'Bakery', 'Tuesday'])
+        expect(text).toContain(word);
+      expect(readdirSync(stack.config.tempDir)).toEqual([]);
+    } finally {
+      await rm(image, { force: true });
       await context.close();
     }
   }, 120_000);

@@ -449,38 +449,82 @@
       $('scan-again').hidden = false;
       afterJob();
     };
-    $('scan-file').addEventListener('change', () => {
+    $('scan-file').addEventListener('change', async () => {
       const file = $('scan-file').files[0];
       if (!file) return;
-      const data = new FormData();
-      data.append('folderId', scanForm.dataset.folderId);
-      data.append('name', scanForm.elements.name.value);
-      for (const [k, v] of Object.entries(scanOptions())) data.append(k, String(v));
-      data.append('file', file);
+      const options = scanOptions();
+      const finishing =
+        options.ocr || options.removeBlankPages || options.manualDuplex || options.quality !== 'best';
       progress();
+      $('scan-status').textContent = fill(texts.uploading, { percent: 0 });
+      // With a scan option the file goes to a single-use ticket, whose progress ("making it
+      // searchable: page 2 of 5") the panel can follow while the upload request waits; otherwise
+      // straight to /api/scans.
+      let ticket = null;
+      if (finishing) {
+        try {
+          ticket = await call('POST', '/api/scan-tickets', {
+            folderId: scanForm.dataset.folderId,
+            name: scanForm.elements.name.value,
+            pages: 'one',
+            ...options,
+          });
+        } catch (err) {
+          failed(err);
+          return;
+        }
+      }
+      const data = new FormData();
+      if (!ticket) {
+        data.append('folderId', scanForm.dataset.folderId);
+        data.append('name', scanForm.elements.name.value);
+      }
+      data.append('file', file);
+      let following = false;
+      const follow = async () => {
+        if (!following) return;
+        try {
+          const o = await call('GET', `/api/scan-tickets/${ticket.ticketId}`, undefined, true);
+          if (following && o.state === 'saving' && o.progress)
+            $('scan-status').textContent = scanStepText(texts, o.progress);
+        } catch {
+          // the upload's own answer says how it ended
+        }
+        if (following) setTimeout(follow, 700);
+      };
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', '/api/scans');
+      xhr.open('POST', ticket ? new URL(ticket.uploadUrl, window.location.href).pathname : '/api/scans');
       xhr.setRequestHeader('X-CSRF-Token', csrf);
       xhr.setRequestHeader('Accept', 'application/json');
       xhr.upload.onprogress = (e) => {
         if (!e.lengthComputable) return;
         const percent = Math.round((e.loaded / e.total) * 100);
         $('scan-bar').value = percent;
-        $('scan-status').textContent =
-          percent < 100 ? fill(texts.uploading, { percent }) : scanOptions().ocr ? texts.ocr : texts.saving;
+        $('scan-status').textContent = percent < 100 ? fill(texts.uploading, { percent }) : texts.saving;
+        if (percent === 100 && ticket && !following) {
+          following = true;
+          setTimeout(follow, 700);
+        }
       };
-      xhr.onload = () => {
+      xhr.onload = async () => {
+        following = false;
         let json = null;
         try {
           json = JSON.parse(xhr.responseText);
         } catch {
           json = null;
         }
-        if (xhr.status === 201) done(json);
-        else failed(json?.error || { code: 'scan_failed' });
+        if (xhr.status !== 201) return failed(json?.error || { code: 'scan_failed' });
+        // The ticket's outcome adds what finishing did (blank pages removed, searchable).
+        const outcome = ticket
+          ? await call('GET', `/api/scan-tickets/${ticket.ticketId}`, undefined, true).catch(() => null)
+          : null;
+        done({ ...json, ...(outcome?.state === 'uploaded' ? outcome : {}) });
       };
-      xhr.onerror = () => failed({ code: 'bad_upload' });
-      $('scan-status').textContent = fill(texts.uploading, { percent: 0 });
+      xhr.onerror = () => {
+        following = false;
+        failed({ code: 'bad_upload' });
+      };
       xhr.send(data);
     });
     $('scan-device').addEventListener('click', () =>
