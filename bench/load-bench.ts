@@ -206,13 +206,13 @@ async function load(options: LoadClientOptions): Promise<LoadClientResult> {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as LoadClientResult;
 }
 
-interface LoopDelay {
+export interface LoopDelay {
   /** Ends the current interval: its percentiles, and a fresh histogram from now on. */
   mark(): Promise<LoopDelayPercentiles>;
 }
 
 /** Reads what bench/loop-delay.ts writes in the connector; SIGUSR2 asks it to write at once. */
-function loopDelay(pid: number, file: string): LoopDelay {
+export function loopDelay(pid: number, file: string): LoopDelay {
   const read = async () =>
     JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Partial<LoopDelaySnapshot>;
   return {

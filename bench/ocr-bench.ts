@@ -16,7 +16,8 @@ import { timeCommand } from './commands.js';
 import { type ConnectorProcess, startConnectorProcess } from './connector-process.js';
 import { type BenchContext, waitForEnd } from './context.js';
 import { writePdf } from './documents.js';
-import type { LoopDelayPercentiles, LoopDelaySnapshot } from './loop-delay.js';
+import { loopDelay } from './load-bench.js';
+import type { LoopDelayPercentiles } from './loop-delay.js';
 import type { BenchPrinterTarget } from './print-bench.js';
 import { failed, failures, measured, memoryRow, type Row } from './report.js';
 import { type RssWatch, rssOf, watchRss } from './rss-sampler.js';
@@ -478,30 +479,6 @@ function treeRow(rowBase: Omit<Row, 'value' | 'target' | 'met'>, peaks: readonly
     .map(([name, mb]) => `${name} ${mb.toFixed(0)}`)
     .join(' + ');
   return { ...row, value: `${row.value} (at the peak: ${split} MB)` };
-}
-
-// ---- Event-loop delay (as in load-bench.ts) --------------------------------------------------------
-
-interface LoopDelay {
-  mark(): Promise<LoopDelayPercentiles>;
-}
-
-/** Reads what bench/loop-delay.ts writes in the connector; SIGUSR2 asks it to close an interval. */
-function loopDelay(pid: number, file: string): LoopDelay {
-  const read = async () =>
-    JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Partial<LoopDelaySnapshot>;
-  return {
-    async mark() {
-      const sentAt = Date.now();
-      process.kill(pid, 'SIGUSR2');
-      for (let i = 0; i < 500; i++) {
-        const { interval } = await read();
-        if (interval && interval.at >= sentAt) return interval;
-        await sleep(10);
-      }
-      throw new Error('the connector did not write its event-loop delay (is bench/loop-delay.ts preloaded?)');
-    },
-  };
 }
 
 // ---- Pages -----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@
 
 import { constants } from 'node:fs';
 import {
-  access,
   chmod,
   copyFile,
   type FileHandle,
@@ -22,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { extensionOf, sourceTypeOf } from '../domain/document-formats.js';
 import { ConversionFailedError, ConversionTimeoutError, ConverterMissingError } from '../domain/errors.js';
 import type { ConversionTools, DocumentConverter, RasterOptions } from '../domain/ports.js';
+import { DEFAULT_TOOLS_PATH, findExecutable } from './find-executable.js';
 import { imageToPdfBytes } from './image-to-pdf.js';
 import { selectPdfPages } from './pdf-pages.js';
 import { ghostscriptPageCountArgs, ghostscriptRasterArgs } from './pdf-raster-args.js';
@@ -35,7 +35,6 @@ export interface ToolDocumentConverterOptions {
   timeoutMs?: Partial<{ office: number; raster: number; image: number }>;
 }
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_TIMEOUTS = { office: 120_000, raster: 300_000, image: 60_000 };
 /** tools() looks at the disk at most this often, so an install or removal shows within seconds. */
 const TOOLS_CACHE_MS = 3_000;
@@ -60,7 +59,7 @@ export class ToolDocumentConverter implements DocumentConverter {
   private cached: { at: number; tools: Promise<ConversionTools> } | null = null;
 
   constructor(options: ToolDocumentConverterOptions = {}) {
-    this.searchPath = options.path ?? DEFAULT_PATH;
+    this.searchPath = options.path ?? DEFAULT_TOOLS_PATH;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeoutMs };
   }
 
@@ -208,20 +207,8 @@ export class ToolDocumentConverter implements DocumentConverter {
   }
 
   /** The first of `names` found executable on the search path, or null. */
-  private async find(names: readonly string[]): Promise<string | null> {
-    for (const name of names) {
-      for (const dir of this.searchPath.split(path.delimiter)) {
-        if (!path.isAbsolute(dir)) continue;
-        const candidate = path.join(dir, name);
-        try {
-          await access(candidate, constants.X_OK);
-          if ((await stat(candidate)).isFile()) return candidate;
-        } catch {
-          // Not here; look further.
-        }
-      }
-    }
-    return null;
+  private find(names: readonly string[]): Promise<string | null> {
+    return findExecutable(this.searchPath, names);
   }
 
   private async require(program: { names: readonly string[]; tool: { name: string; install: string } }) {

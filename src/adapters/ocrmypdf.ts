@@ -1,9 +1,4 @@
-// The OcrEngine: OCRmyPDF (with Tesseract) as a child process through run-tool.ts. It reads only its
-// input, writes only its output and a scratch folder of its own next to it, and on failure leaves
-// neither behind.
-
-import { constants } from 'node:fs';
-import { access, chmod, mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -16,6 +11,7 @@ import {
   OcrUnavailableError,
 } from '../domain/errors.js';
 import type { OcrEngine, OcrOptions, OcrStatus } from '../domain/ports.js';
+import { DEFAULT_TOOLS_PATH, findExecutable } from './find-executable.js';
 import { runTool } from './run-tool.js';
 
 export interface OcrMyPdfEngineOptions {
@@ -33,7 +29,6 @@ export interface OcrMyPdfEngineOptions {
   jobs?: number;
 }
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** status() looks at the disk at most this often, so an install or removal shows within seconds. */
 const STATUS_CACHE_MS = 3_000;
@@ -73,7 +68,7 @@ export class OcrMyPdfEngine implements OcrEngine {
   private cached: { at: number; found: Promise<Found> } | null = null;
 
   constructor(options: OcrMyPdfEngineOptions = {}) {
-    this.searchPath = options.path ?? DEFAULT_PATH;
+    this.searchPath = options.path ?? DEFAULT_TOOLS_PATH;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.perPageTimeoutSeconds =
       options.perPageTimeoutSeconds ?? Math.max(1, Math.ceil(this.timeoutMs / 1000));
@@ -216,18 +211,8 @@ export class OcrMyPdfEngine implements OcrEngine {
   }
 
   /** `name` found executable on the search path, or null. */
-  private async find(name: string): Promise<string | null> {
-    for (const dir of this.searchPath.split(path.delimiter)) {
-      if (!path.isAbsolute(dir)) continue;
-      const candidate = path.join(dir, name);
-      try {
-        await access(candidate, constants.X_OK);
-        if ((await stat(candidate)).isFile()) return candidate;
-      } catch {
-        // Not here; look further.
-      }
-    }
-    return null;
+  private find(name: string): Promise<string | null> {
+    return findExecutable(this.searchPath, [name]);
   }
 }
 

@@ -1,16 +1,10 @@
-// Page work on a scanned PDF: blank pages found by Ghostscript rendering each page small and grey,
-// chosen pages copied by pdf-lib without touching their images, and page images re-encoded by
-// Ghostscript's pdfwrite. Ghostscript runs through runTool (no shell, own process group, killed at
-// its limit) in a scratch folder of its own beside the files, removed on every path; a method that
-// fails leaves no output behind.
-
-import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EncryptedPDFError, PDFDocument } from 'pdf-lib';
 import { BLANK_CHECK_DPI, isBlankPage, parsePgm } from '../domain/blank-pages.js';
 import { ConversionFailedError, ConversionTimeoutError, ConverterMissingError } from '../domain/errors.js';
 import type { ScanPageTools, ScanQuality } from '../domain/ports.js';
+import { DEFAULT_TOOLS_PATH, findExecutable } from './find-executable.js';
 import { writePdfLibPages } from './pdf-lib-pages.js';
 import { PdfObjectWriter } from './pdf-object-writer.js';
 import { ghostscriptPageCountArgs } from './pdf-raster-args.js';
@@ -23,7 +17,6 @@ export interface GhostscriptPageToolsOptions {
   timeoutMs?: number;
 }
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** A few hundred 300 dpi pages take about a second each to re-encode on a small machine. */
 const DEFAULT_TIMEOUT_MS = 300_000;
 const GHOSTSCRIPT = { name: 'Ghostscript', install: 'ghostscript' };
@@ -132,7 +125,7 @@ export class GhostscriptPageTools implements ScanPageTools {
   private readonly timeoutMs: number;
 
   constructor(options: GhostscriptPageToolsOptions = {}) {
-    this.searchPath = options.path ?? DEFAULT_PATH;
+    this.searchPath = options.path ?? DEFAULT_TOOLS_PATH;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -293,17 +286,9 @@ export class GhostscriptPageTools implements ScanPageTools {
   }
 
   private async ghostscript(): Promise<string> {
-    for (const dir of this.searchPath.split(path.delimiter)) {
-      if (!path.isAbsolute(dir)) continue;
-      const candidate = path.join(dir, 'gs');
-      try {
-        await access(candidate, constants.X_OK);
-        if ((await stat(candidate)).isFile()) return candidate;
-      } catch {
-        // Not here; look further.
-      }
-    }
-    throw new ConverterMissingError(MISSING);
+    const gs = await findExecutable(this.searchPath, ['gs']);
+    if (!gs) throw new ConverterMissingError(MISSING);
+    return gs;
   }
 }
 
