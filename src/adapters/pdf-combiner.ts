@@ -12,7 +12,7 @@ import {
   readPngLayout,
 } from './image-layout.js';
 import { writePdfLibPages } from './pdf-lib-pages.js';
-import { PdfObjectWriter, type StreamSource } from './pdf-object-writer.js';
+import { type PdfObjectWriter, type StreamSource, writePagedPdf } from './pdf-object-writer.js';
 
 // One PDF from the pages of a scan, written to disk object by object as each page file is read, so
 // a long scan never has to fit in memory (pdf-lib would hold every page and then the whole output).
@@ -20,7 +20,6 @@ import { PdfObjectWriter, type StreamSource } from './pdf-object-writer.js';
 // PNG predictors) when PDF can read it so; other PNGs (alpha, interlaced, 16-bit) and PDF pages go
 // through pdf-lib, one page file at a time.
 
-const PRODUCER = 'Drive Print & Scan connector';
 /** ISO 32000-1 Annex C: readers need not show pages larger than 14 400 units a side. */
 const MAX_PAGE_POINTS = 14_400;
 
@@ -42,23 +41,12 @@ export class StreamingPdfCombiner implements PdfCombiner {
     const fallbackDpi = options.dpi ?? this.defaultDpi;
     const out = await open(outputPath, 'w');
     try {
-      const writer = new PdfObjectWriter(out);
-      await writer.begin();
-      const catalog = writer.allocate();
-      const tree = writer.allocate();
-      const info = writer.allocate();
-      const kids: number[] = [];
-      for (const page of pages) {
-        kids.push(...(await addPage(writer, tree, page, fallbackDpi)));
-      }
-      await writer.writeObject(
-        tree,
-        `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`,
-      );
-      await writer.writeObject(catalog, `<< /Type /Catalog /Pages ${tree} 0 R >>`);
-      await writer.writeObject(info, `<< /Producer (${PRODUCER}) /Creator (${PRODUCER}) >>`);
-      await writer.finish({ root: catalog, info });
-      return { pages: kids.length };
+      const count = await writePagedPdf(out, async (writer, tree) => {
+        const kids: number[] = [];
+        for (const page of pages) kids.push(...(await addPage(writer, tree, page, fallbackDpi)));
+        return kids;
+      });
+      return { pages: count };
     } finally {
       await out.close();
     }

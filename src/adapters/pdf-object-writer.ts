@@ -108,3 +108,30 @@ export class PdfObjectWriter {
     this.position += bytes.length;
   }
 }
+
+const PRODUCER = 'Drive Print & Scan connector';
+
+/**
+ * Writes a whole PDF into `out`: the catalog, the page tree and the document information around the
+ * pages that `addPages` writes (it returns their object numbers, each with `tree` as its parent).
+ * Resolves with the number of pages.
+ */
+export async function writePagedPdf(
+  out: FileHandle,
+  addPages: (writer: PdfObjectWriter, tree: number) => Promise<number[]>,
+): Promise<number> {
+  const writer = new PdfObjectWriter(out);
+  await writer.begin();
+  const catalog = writer.allocate();
+  const tree = writer.allocate();
+  const info = writer.allocate();
+  const kids = await addPages(writer, tree);
+  await writer.writeObject(
+    tree,
+    `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`,
+  );
+  await writer.writeObject(catalog, `<< /Type /Catalog /Pages ${tree} 0 R >>`);
+  await writer.writeObject(info, `<< /Producer (${PRODUCER}) /Creator (${PRODUCER}) >>`);
+  await writer.finish({ root: catalog, info });
+  return kids.length;
+}

@@ -6,7 +6,7 @@ import { ConversionFailedError, ConversionTimeoutError, ConverterMissingError } 
 import type { ScanPageTools, ScanQuality } from '../domain/ports.js';
 import { DEFAULT_TOOLS_PATH, findExecutable } from './find-executable.js';
 import { writePdfLibPages } from './pdf-lib-pages.js';
-import { PdfObjectWriter } from './pdf-object-writer.js';
+import { writePagedPdf } from './pdf-object-writer.js';
 import { ghostscriptPageCountArgs } from './pdf-raster-args.js';
 import { runTool } from './run-tool.js';
 
@@ -20,7 +20,6 @@ export interface GhostscriptPageToolsOptions {
 /** A few hundred 300 dpi pages take about a second each to re-encode on a small machine. */
 const DEFAULT_TIMEOUT_MS = 300_000;
 const GHOSTSCRIPT = { name: 'Ghostscript', install: 'ghostscript' };
-const PRODUCER = 'Drive Print & Scan connector';
 
 // The errors' defaults talk about printing; these are a person's words about their scan.
 const FAILED = 'The scan could not be processed. Scan it again.';
@@ -193,23 +192,14 @@ export class GhostscriptPageTools implements ScanPageTools {
       // a page's streams as they are, so its images keep their bytes.
       const out = await open(output, 'w', 0o600);
       try {
-        const writer = new PdfObjectWriter(out);
-        await writer.begin();
-        const catalog = writer.allocate();
-        const tree = writer.allocate();
-        const info = writer.allocate();
-        const kids: number[] = [];
-        for (const index of indexes) {
-          if (signal?.aborted) throw signal.reason;
-          kids.push(...(await writePdfLibPages(writer, tree, (doc) => doc.copyPages(source, [index]))));
-        }
-        await writer.writeObject(
-          tree,
-          `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`,
-        );
-        await writer.writeObject(catalog, `<< /Type /Catalog /Pages ${tree} 0 R >>`);
-        await writer.writeObject(info, `<< /Producer (${PRODUCER}) /Creator (${PRODUCER}) >>`);
-        await writer.finish({ root: catalog, info });
+        await writePagedPdf(out, async (writer, tree) => {
+          const kids: number[] = [];
+          for (const index of indexes) {
+            if (signal?.aborted) throw signal.reason;
+            kids.push(...(await writePdfLibPages(writer, tree, (doc) => doc.copyPages(source, [index]))));
+          }
+          return kids;
+        });
       } finally {
         await out.close();
       }
