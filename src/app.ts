@@ -20,6 +20,7 @@ import { noStore } from './http/middleware/no-store.js';
 import { panelPrinter } from './http/middleware/panel-printer.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, rateLimits } from './http/middleware/rate-limits.js';
 import { requestLog } from './http/middleware/request-log.js';
+import { serverTiming } from './http/middleware/server-timing.js';
 import { sessionLifetime } from './http/middleware/session-lifetime.js';
 import { headerPrinter, renderer } from './http/render.js';
 import { type AdminSources, adminRoutes } from './http/routes/admin.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   if (config.trustProxy) app.set('trust proxy', config.trustProxy);
 
   app.use(requestLog(logger));
+  app.use(serverTiming);
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -87,8 +87,8 @@ export class GoogleDriveConnector implements DriveConnector {
     };
   }
 
-  forToken(accessToken: string): Drive {
-    return new GoogleDrive(accessToken, this.options);
+  forToken(accessToken: string, options: { onCall?: (ms: number) => void } = {}): Drive {
+    return new GoogleDrive(accessToken, this.options, options.onCall);
   }
 }
 
@@ -126,9 +126,20 @@ class GoogleDrive implements Drive {
   constructor(
     accessToken: string,
     private readonly options: Required<GoogleDriveOptions>,
+    onCall?: (ms: number) => void,
   ) {
     this.auth = new OAuth2Client();
     this.auth.setCredentials({ access_token: accessToken });
+    if (onCall) {
+      // Every call of googleapis (and our own, through the same client) goes through request().
+      const request = this.auth.request.bind(this.auth);
+      this.auth.request = ((opts: Parameters<OAuth2Client['request']>[0], ...callback: unknown[]) => {
+        // The callback form is not timed (nothing here uses it); it is passed on untouched.
+        if (callback.length > 0) return (request as (...args: unknown[]) => unknown)(opts, ...callback);
+        const started = performance.now();
+        return request(opts).finally(() => onCall(performance.now() - started));
+      }) as OAuth2Client['request'];
+    }
     // Our own backoff (domain/retry.ts) decides about retries, including 403 userRateLimitExceeded,
     // which gaxios would not retry anyway.
     this.api = driveApi({

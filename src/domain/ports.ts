@@ -130,8 +130,11 @@ export interface Drive {
 }
 
 export interface DriveConnector {
-  /** A Drive bound to one access token. */
-  forToken(accessToken: string): Drive;
+  /**
+   * A Drive bound to one access token. `onCall` hears how long each call to Google took (until its
+   * answer's headers), so a response can say how much of its time was Google's (Server-Timing).
+   */
+  forToken(accessToken: string, options?: { onCall?: (ms: number) => void }): Drive;
 }
 
 // ---- Printers ------------------------------------------------------------------------------

@@ -114,7 +114,13 @@ export const requireAdmin: RequestHandler = (req, _res, next) => {
 /** The signed-in user's Drive. */
 export function driveFor(req: Request, deps: { drives: DriveConnector; sealer: TokenSealer }): Drive {
   currentUser(req);
-  return deps.drives.forToken(deps.sealer.open(req.session.token as string));
+  // The time spent waiting for Google adds up in res.locals, for the Server-Timing header.
+  const res = req.res;
+  return deps.drives.forToken(deps.sealer.open(req.session.token as string), {
+    onCall: (ms) => {
+      if (res) res.locals.driveMs = ((res.locals.driveMs as number | undefined) ?? 0) + ms;
+    },
+  });
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -95,6 +95,15 @@ describe('browsing a folder of 10,000 files (googleapis + Google double)', () =>
     expect(sent.map((r) => r.query.pageSize)).toEqual(Array(4).fill(String(PANEL_PAGE_SIZE)));
   });
 
+  it('says in Server-Timing how long the answer waited for Google Drive', async () => {
+    const res = await client.fetch(`/api/files?folderId=${folderId}`);
+    expect(res.status).toBe(200);
+    const timing = res.headers.get('server-timing') ?? '';
+    expect(timing).toMatch(/^drive;dur=\d+(\.\d)?;desc="Google Drive"$/);
+    // A page that asks Drive nothing says nothing.
+    expect((await client.fetch('/healthz')).headers.get('server-timing')).toBeNull();
+  });
+
   it('asks Drive only for the fields the panel shows', async () => {
     await client.json(`/api/files?folderId=${folderId}`);
     expect(listRequests().at(-1)?.query.fields).toBe(
