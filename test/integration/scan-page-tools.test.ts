@@ -30,6 +30,7 @@ import {
   reencodeArgs,
 } from '../../src/adapters/scan-page-tools.js';
 import { AppError } from '../../src/domain/errors.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const run = promisify(execFile);
 
@@ -164,21 +165,9 @@ async function scanPdf(pages: string[]): Promise<string> {
   return pdf;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Grey paper (level about `paper`) with sensor noise, light-grey speckle and a few dark dust specks. */
 function noisyPaper(seed: number, paper = 235): Uint8Array {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const { width, height } = A4;
   const pixels = new Uint8Array(width * height);
   for (let i = 0; i < pixels.length; i++) {
@@ -207,7 +196,7 @@ function photo(
   low = 0,
   high = 255,
 ): Uint8Array {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { BLANK_CHECK_DPI, isBlankPage, parsePgm } from '../../src/domain/blank-pages.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 // Synthetic pages as Ghostscript renders a 300 dpi scan at 50 dpi with interpolation: each pixel is
 // the average of 6 x 6 scanned pixels, so a thin stroke turns mid grey and scanner noise all but
 // disappears. A4 at 50 dpi is 413 x 585 pixels.
 
 const A4 = { width: Math.round(8.27 * BLANK_CHECK_DPI), height: Math.round(11.69 * BLANK_CHECK_DPI) };
-
-/** A small deterministic PRNG (mulberry32), so the noisy pages are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Page {
   readonly pixels: Uint8Array;
@@ -53,7 +42,7 @@ class Page {
 }
 
 function noisy(seed: number, paper: number, spread: number): Page {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const page = new Page(A4.width, A4.height, paper);
   for (let i = 0; i < page.pixels.length; i++)
     page.pixels[i] = paper - spread + Math.floor(rnd() * 2 * spread);
@@ -61,7 +50,7 @@ function noisy(seed: number, paper: number, spread: number): Page {
 }
 
 describe('isBlankPage', () => {
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   const cases: Array<[string, () => Page, boolean]> = [
     ['a white page', () => new Page(), true],
     ['an even grey sheet (recycled paper, level 200)', () => new Page(A4.width, A4.height, 200), true],
