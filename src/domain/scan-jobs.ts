@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { BackgroundWork, CanceledSignal, ShutdownSignal } from './background.js';
+import { systemClock } from './clock.js';
 import { AppError, BadInputError, NotFoundError, UpstreamError } from './errors.js';
 import { changeJob, isOrphaned } from './job-changes.js';
 import type {
@@ -451,7 +452,8 @@ export class ScanJobService {
           'The backs were not scanned in time, so nothing was saved. Start the scan again.',
         );
       }
-      await abortableSleep(this.o.turnPollMs, signal);
+      // Real time between looks at the store; the deadline above is the injected clock's.
+      await systemClock.sleep(this.o.turnPollMs, signal);
     }
   }
 
@@ -494,19 +496,4 @@ export class ScanJobService {
   private update(job: ScanJob, changes: Partial<ScanJob>): Promise<ScanJob> {
     return changeJob(this.o.jobs, job.scanJobId, job, changes, this.o.clock.now());
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
