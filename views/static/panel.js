@@ -420,6 +420,27 @@
     extra.hidden = lines.length === 0;
   };
 
+  // While a ticket's scan is being finished (OCR may take a while), shows each step it reports, until
+  // the returned stop() is called: the request that waits for the scan says how it ended.
+  const followTicket = (ticketUrl, texts) => {
+    let following = true;
+    const follow = async () => {
+      if (!following) return;
+      try {
+        const o = await call('GET', ticketUrl, undefined, true);
+        if (following && o.state === 'saving' && o.progress)
+          document.getElementById('scan-status').textContent = scanStepText(texts, o.progress);
+      } catch {
+        // the waiting request says how it ended
+      }
+      if (following) setTimeout(follow, 700);
+    };
+    setTimeout(follow, 700);
+    return () => {
+      following = false;
+    };
+  };
+
   // Scan: upload from the panel with progress, or wait for the device on a single-use link.
   const scanForm = document.getElementById('scan-form');
   if (scanForm) {
@@ -480,18 +501,8 @@
         data.append('name', scanForm.elements.name.value);
       }
       data.append('file', file);
-      let following = false;
-      const follow = async () => {
-        if (!following) return;
-        try {
-          const o = await call('GET', `/api/scan-tickets/${ticket.ticketId}`, undefined, true);
-          if (following && o.state === 'saving' && o.progress)
-            $('scan-status').textContent = scanStepText(texts, o.progress);
-        } catch {
-          // the upload's own answer says how it ended
-        }
-        if (following) setTimeout(follow, 700);
-      };
+      let unfollow = null;
+      const stopFollowing = () => unfollow?.();
       const xhr = new XMLHttpRequest();
       xhr.open('POST', ticket ? new URL(ticket.uploadUrl, window.location.href).pathname : '/api/scans');
       xhr.setRequestHeader('X-CSRF-Token', csrf);
@@ -501,13 +512,11 @@
         const percent = Math.round((e.loaded / e.total) * 100);
         $('scan-bar').value = percent;
         $('scan-status').textContent = percent < 100 ? fill(texts.uploading, { percent }) : texts.saving;
-        if (percent === 100 && ticket && !following) {
-          following = true;
-          setTimeout(follow, 700);
-        }
+        if (percent === 100 && ticket && !unfollow)
+          unfollow = followTicket(`/api/scan-tickets/${ticket.ticketId}`, texts);
       };
       xhr.onload = async () => {
-        following = false;
+        stopFollowing();
         let json = null;
         try {
           json = JSON.parse(xhr.responseText);
@@ -522,7 +531,7 @@
         done({ ...json, ...(outcome?.state === 'uploaded' ? outcome : {}) });
       };
       xhr.onerror = () => {
-        following = false;
+        stopFollowing();
         failed({ code: 'bad_upload' });
       };
       xhr.send(data);
@@ -596,25 +605,13 @@
       busy(true);
       $('scan-status').textContent = texts.saving;
       // Finishing (OCR) may take a while: the ticket's progress is shown meanwhile.
-      let following = true;
-      const follow = async () => {
-        if (!following || ended) return;
-        try {
-          const o = await call('GET', url, undefined, true);
-          if (o.state === 'saving' && o.progress)
-            $('scan-status').textContent = scanStepText(scanTexts, o.progress);
-        } catch {
-          // the finish request itself says how it ended
-        }
-        if (following) setTimeout(follow, 700);
-      };
-      setTimeout(follow, 700);
+      const unfollow = followTicket(url, scanTexts);
       try {
         const r = await call('POST', `${url}/finish`);
-        following = false;
+        unfollow();
         end(() => done(r));
       } catch (err) {
-        following = false;
+        unfollow();
         $('scan-status').textContent = '';
         if (err.code === 'no_pages') return busy(false);
         end(() => failed(err));
