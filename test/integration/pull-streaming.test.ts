@@ -157,7 +157,9 @@ describe('pull delivery streams large documents while they download (Google doub
     const content = pdfOfSize(20 * MB, 2);
     const file = addPdf('Pulled broken.pdf', content);
     // Every try sends 2 MB, then the connection is cut; the tries after the first start while the
-    // device reads, and the last gives up.
+    // device reads, and the last gives up. At 4 MB/s each try takes half a second, so the device's
+    // fetch surely starts before the last one ends, however loaded the machine.
+    stack.google.faults.throttleDownloads(4 * MB);
     stack.google.faults.resetDownload(file.id, 2 * MB, 3);
     const { jobId, documentUrl } = await pullReady(file.id);
     const got = await deviceGet(documentUrl);

@@ -130,7 +130,7 @@ async function sendBytes(
   res.setHeader('Content-Disposition', 'attachment');
   res.setHeader('Accept-Ranges', 'bytes');
   if (broken) {
-    await writeSome(res, body.subarray(0, broken.afterBytes));
+    await writeSome(res, body.subarray(0, broken.afterBytes), rate);
     await broken.act(res);
     return;
   }
@@ -153,10 +153,19 @@ async function sendBytes(
   }
 }
 
-/** Writes bytes with back-pressure without ending the response; headers go out even for none. */
-async function writeSome(res: Response, bytes: Buffer): Promise<void> {
+/**
+ * Writes bytes with back-pressure without ending the response; headers go out even for none. A
+ * throttled link (`rate`) paces them as it paces a whole download: a download that breaks on a slow
+ * link breaks as late as it would there.
+ */
+async function writeSome(res: Response, bytes: Buffer, rate?: number | null): Promise<void> {
   res.flushHeaders();
+  const started = performance.now();
   for (let offset = 0; offset < bytes.length && !res.destroyed; offset += SLICE) {
+    if (rate) {
+      const wait = started + (offset / rate) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     if (!res.write(bytes.subarray(offset, offset + SLICE))) {
       await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
