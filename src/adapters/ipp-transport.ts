@@ -5,10 +5,9 @@
 import { open } from 'node:fs/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
 import { UpstreamError } from '../domain/errors.js';
 import type { DocumentGrowth } from '../domain/ports.js';
-import { growingFileStream } from './growing-file.js';
+import { writeFileTo } from './growing-file.js';
 import { printerEndpoint } from './ipp-attributes.js';
 import { decodeResponse, type IppResponse } from './ipp-codec.js';
 
@@ -62,7 +61,6 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
   const file = exchange.documentPath ? await open(exchange.documentPath, 'r') : undefined;
   // Everything that holds a socket, a file or a timer is released in the one `finally` below.
   let request: ClientRequest | undefined;
-  let document: Readable | undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   let requestSent = false;
@@ -120,11 +118,8 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
       });
       request.on('response', (response: IncomingMessage) => {
         answered = true;
-        // A printer may answer before reading the whole document (busy, unsupported format): stop sending.
-        if (document && !requestSent) {
-          document.unpipe();
-          document.destroy();
-        }
+        // A printer may answer before reading the whole document (busy, unsupported format): the sender
+        // sees `answered` and stops.
         readResponse(response, exchange.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES).then((bytes) => {
           if (settled) return;
           settled = true;
@@ -133,36 +128,24 @@ export async function exchangeIpp(exchange: IppExchange): Promise<IppResponse> {
       });
 
       request.write(exchange.request);
-      if (file && exchange.growth) {
-        // Each piece the download adds (or the printer takes) restarts the timer.
-        const stream = growingFileStream(file, exchange.growth, arm);
-        document = stream;
-        stream.on('error', (error) => fail({ kind: 'local', error }));
-        stream.pipe(request);
-        return;
-      }
-      if (!file || documentSize === 0) {
+      if (!file || (!exchange.growth && documentSize === 0)) {
         request.end();
         return;
       }
-      // `end` pins the length to the Content-Length already sent, even if the file grows meanwhile.
-      const stream = file.createReadStream({ autoClose: false, start: 0, end: documentSize - 1 });
-      document = stream;
-      // Each piece the printer takes restarts the timer: a slow link is fine, a stalled one is not.
-      stream.on('data', arm);
-      stream.on('error', (error) => fail({ kind: 'local', error }));
-      stream.on('end', () => {
-        if (stream.bytesRead < documentSize) {
-          fail({ kind: 'local', error: new Error('The document became shorter while it was being sent.') });
-        }
-      });
-      stream.pipe(request);
+      // Each piece the printer takes (or the download adds) restarts the timer: a slow link is fine, a
+      // stalled one is not. A complete file is sent up to the Content-Length already announced.
+      const source = exchange.growth ? { growth: exchange.growth } : { size: documentSize };
+      writeFileTo(request, file, source, { onActivity: arm, stopped: () => settled || answered }).catch(
+        (error: Error) => {
+          // Once the printer answered, its answer decides; what the sender met after that is moot.
+          if (!answered) fail({ kind: 'local', error });
+        },
+      );
     });
     return decodeAnswer(body);
   } finally {
     clearTimeout(timer);
     if (onAbort) exchange.signal?.removeEventListener('abort', onAbort);
-    (document as Readable | undefined)?.destroy();
     (request as ClientRequest | undefined)?.destroy();
     await file?.close().catch(() => undefined);
   }
