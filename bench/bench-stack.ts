@@ -12,7 +12,7 @@ import { SAMPLE_USERS } from '../src/dev/sample-data.js';
 import { PanelClient } from '../test/support/browser-less-client.js';
 import { signIn } from '../test/support/google-double-session.js';
 import type { Cleanup } from './cleanup.js';
-import { startConnectorProcess } from './connector-process.js';
+import { buildConnector, startConnectorProcess } from './connector-process.js';
 import type { BenchContext } from './context.js';
 import { benchUsers, furnishDrive } from './load-users.js';
 import type { BenchPrinterTarget } from './print-bench.js';
@@ -62,9 +62,11 @@ export async function startBenchStack(s: BenchSettings, cleanup: Cleanup): Promi
   });
   cleanup.add('eSCL scanner double', () => scanner.close());
 
+  const build = await buildConnector(dir);
   const mainDir = path.join(dir, 'connector');
   await mkdir(mainDir);
   const connector = await startConnectorProcess({
+    build,
     dir: mainDir,
     google,
     printers: [{ id: printers[0]!.id, name: 'Bench printer', uri: printers[0]!.uri, escl: scanner.url }],
@@ -78,6 +80,7 @@ export async function startBenchStack(s: BenchSettings, cleanup: Cleanup): Promi
   await client.signIn();
   return {
     dir,
+    build,
     google,
     bearer,
     connector,

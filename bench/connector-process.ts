@@ -1,14 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { stopChild } from '../src/dev/child-process.js';
 import type { GoogleDouble } from '../src/dev/google-double/index.js';
 import { freePort } from '../src/dev/ippeveprinter.js';
 import { sleep } from './stats.js';
 
-/** The connector as its own process (`src/server.ts`), so that its memory can be read from /proc. */
+/** The connector as its own process (the compiled server), so that its memory can be read from /proc. */
 export interface ConnectorProcess {
   url: string;
   pid: number;
@@ -23,13 +24,58 @@ export interface BenchPrinter {
   escl?: string;
 }
 
+/** What `buildConnector` made: the compiled entry point and the compiled event-loop probe. */
+export interface ConnectorBuild {
+  /** dist/src/server.js, as `npm start` runs it. */
+  server: string;
+  /** bench/loop-delay.ts transpiled to plain JavaScript, for `node --import`. */
+  loopDelay: string;
+}
+
+/**
+ * Builds the connector as production ships it (`npm run build`: tsc into dist/), so the bench measures
+ * what runs in the image: plain node on compiled JavaScript, not tsx. Under tsx's loader, with
+ * googleapis' Drive module loaded, a process receiving 500 MB over plain http ran about 20 full garbage
+ * collections and spent 0.7 CPU-seconds, against none and 0.26 s under plain node (see "How the
+ * numbers were chased" in docs/benchmarks.md): tsx would charge the connector for a tool it never runs.
+ */
+export async function buildConnector(dir: string): Promise<ConnectorBuild> {
+  const tsc = path.resolve('node_modules/typescript/bin/tsc');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build failed: ${out.slice(-2000)}`)),
+    );
+  });
+  const ts = (await import('typescript')).default;
+  const source = await readFile(path.resolve('bench/loop-delay.ts'), 'utf8');
+  const loopDelay = path.join(dir, 'loop-delay.mjs');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  await writeFile(loopDelay, outputText);
+  return { server: path.resolve('dist/src/server.js'), loopDelay };
+}
+
 export interface ConnectorProcessOptions {
+  /** The build to run (buildConnector); without one, src/server.ts runs under tsx (the tests). */
+  build?: ConnectorBuild;
   /** Its PRINTERS file, TEMP_DIR and audit log go here. */
   dir: string;
   google: GoogleDouble;
   printers: BenchPrinter[];
-  /** Modules loaded before src/server.ts (node --import), after tsx. */
-  preload?: string[];
+  /** Load the event-loop delay probe (bench/loop-delay.ts) before the connector. */
+  loopDelay?: boolean;
   env?: Record<string, string>;
   /** Append its log (stdout and stderr) to this file; otherwise only the last of stderr is kept. */
   logFile?: string;
@@ -52,33 +98,33 @@ export async function startConnectorProcess(options: ConnectorProcessOptions): P
   options.google.addClient({ clientId, clientSecret, redirectUris: [`${url}/auth/google/callback`] });
   const printers = path.join(options.dir, 'printers.json');
   await writeFile(printers, JSON.stringify(options.printers));
-  const preload = (options.preload ?? []).flatMap((m) => ['--import', m]);
+  const build = options.build;
+  if (options.loopDelay && !build)
+    throw new Error('the event-loop delay probe needs a build (buildConnector)');
+  const preload = build && options.loopDelay ? ['--import', pathToFileURL(build.loopDelay).href] : [];
+  const entry = build ? [build.server] : ['--import', 'tsx', 'src/server.ts'];
   const profile = options.cpuProfiles ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfiles}`] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...profile, '--import', 'tsx', ...preload, 'src/server.ts'],
-    {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        PUBLIC_URL: url,
-        GOOGLE_CLIENT_ID: clientId,
-        GOOGLE_CLIENT_SECRET: clientSecret,
-        GOOGLE_BASE_URL: options.google.baseUrl,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-        SESSION_STORE: 'memory',
-        // Long enough for the whole bench; the default (300 s idle) would end a session between sections.
-        SESSION_IDLE_SECONDS: '86400',
-        SESSION_MAX_SECONDS: '86400',
-        PRINTERS: printers,
-        TEMP_DIR: path.join(options.dir, 'tmp'),
-        AUDIT_LOG: path.join(options.dir, 'audit.log'),
-        LOG_LEVEL: options.logFile ? 'info' : 'warn',
-        ...options.env,
-      },
-      stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...preload, ...entry], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      PUBLIC_URL: url,
+      GOOGLE_CLIENT_ID: clientId,
+      GOOGLE_CLIENT_SECRET: clientSecret,
+      GOOGLE_BASE_URL: options.google.baseUrl,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      SESSION_STORE: 'memory',
+      // Long enough for the whole bench; the default (300 s idle) would end a session between sections.
+      SESSION_IDLE_SECONDS: '86400',
+      SESSION_MAX_SECONDS: '86400',
+      PRINTERS: printers,
+      TEMP_DIR: path.join(options.dir, 'tmp'),
+      AUDIT_LOG: path.join(options.dir, 'audit.log'),
+      LOG_LEVEL: options.logFile ? 'info' : 'warn',
+      ...options.env,
     },
-  );
+    stdio: ['ignore', options.logFile ? 'pipe' : 'ignore', 'pipe'],
+  });
   if (options.logFile) {
     const out = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(out);

@@ -1,6 +1,6 @@
 import type { GoogleDouble } from '../src/dev/google-double/index.js';
 import type { PanelClient } from '../test/support/browser-less-client.js';
-import type { ConnectorProcess } from './connector-process.js';
+import type { ConnectorBuild, ConnectorProcess } from './connector-process.js';
 import { sleep } from './stats.js';
 
 /** What every section measures against: one double, one connector process, one signed-in panel. */
@@ -9,6 +9,8 @@ export interface BenchContext {
   google: GoogleDouble;
   /** An access token the double issued to the bench itself (for curl and autocannon). */
   bearer: string;
+  /** The compiled connector every section's connector process runs. */
+  build: ConnectorBuild;
   connector: ConnectorProcess;
   client: PanelClient;
   /** How many runs each measurement is the median of, by document size. */

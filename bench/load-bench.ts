@@ -8,7 +8,7 @@ import type { GoogleDouble } from '../src/dev/google-double/index.js';
 import { SAMPLE_IDS } from '../src/dev/sample-data.js';
 import type { PanelClient } from '../test/support/browser-less-client.js';
 import { timeCommand } from './commands.js';
-import { type ConnectorProcess, startConnectorProcess } from './connector-process.js';
+import { type ConnectorBuild, type ConnectorProcess, startConnectorProcess } from './connector-process.js';
 import { waitForEnd } from './context.js';
 import type { LoadClientOptions, LoadClientResult } from './load-client.js';
 import { signInFrom } from './load-users.js';
@@ -22,6 +22,8 @@ const WARM_UP_SECONDS = 2;
 
 export interface LoadOptions {
   dir: string;
+  /** The compiled connector (buildConnector). */
+  build: ConnectorBuild;
   google: GoogleDouble;
   /** One account per client (benchUsers), each with a furnished My Drive. */
   users: string[];
@@ -47,7 +49,8 @@ export async function benchLoad(o: LoadOptions): Promise<Row[]> {
       dir: o.dir,
       google: o.google,
       printers: o.printers.map((p, i) => ({ id: p.id, name: `Bench printer ${i + 1}`, uri: p.uri })),
-      preload: ['./bench/loop-delay.ts'],
+      build: o.build,
+      loopDelay: true,
       // Each panel signs in from its own address (X-Forwarded-For), as panels behind a proxy do.
       env: { BENCH_LOOP_DELAY_FILE: delayFile, TRUST_PROXY: 'loopback' },
       ...(o.logFile ? { logFile: o.logFile } : {}),

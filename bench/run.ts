@@ -111,6 +111,7 @@ async function load(stack: BenchStack, s: BenchSettings): Promise<Row[]> {
   try {
     return await benchLoad({
       dir,
+      build: stack.build,
       google: stack.google,
       users: stack.readers.map((r) => r.email),
       bearer: stack.readerBearer,
