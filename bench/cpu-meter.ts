@@ -24,3 +24,16 @@ export async function withMachineCpu<T>(work: () => Promise<T>): Promise<{ resul
   const result = await work();
   return { result, cpuSeconds: machineBusySeconds() - before };
 }
+
+/**
+ * CPU seconds (user and system) one process has used since it started, from /proc/<pid>/stat; its
+ * threads (V8's collector, libuv's file-system pool) included. The difference over a measurement is
+ * that process's share of the machine's busy time.
+ */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may itself hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name and state.
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}

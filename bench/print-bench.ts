@@ -5,7 +5,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { SAMPLE_IDS } from '../src/dev/sample-data.js';
 import { timeCommand } from './commands.js';
 import { type BenchContext, waitForEnd } from './context.js';
-import { machineBusySeconds, withMachineCpu } from './cpu-meter.js';
+import { machineBusySeconds, processCpuSeconds, withMachineCpu } from './cpu-meter.js';
 import { failed, failures, measured, memoryRow, type Row } from './report.js';
 import { type RssWatch, watchRss } from './rss-sampler.js';
 import { median } from './stats.js';
@@ -43,7 +43,7 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
     const c: number[] = [];
     const both: number[] = [];
     // The machine's busy CPU seconds during a, b and c: how much of the cores each transfer took.
-    const cpu = { a: [] as number[], b: [] as number[], c: [] as number[] };
+    const cpu = { a: [] as number[], b: [] as number[], c: [] as number[], connector: [] as number[] };
     const curl = () =>
       timeCommand('curl', [
         '-sS',
@@ -83,6 +83,7 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
       const watch = watchRss(ctx.connector.pid);
       const started = performance.now();
       const busyBefore = machineBusySeconds();
+      const connectorBefore = processCpuSeconds(ctx.connector.pid);
       try {
         const res = await ctx.client.post('/api/print', { fileId: file.id, printerId: o.printer.id });
         if (res.status !== 202)
@@ -93,6 +94,7 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
           throw new Error(`the job ended ${job.state}: ${JSON.stringify(job.error)}`);
         c.push((performance.now() - started) / 1000);
         cpu.c.push(machineBusySeconds() - busyBefore);
+        cpu.connector.push(processCpuSeconds(ctx.connector.pid) - connectorBefore);
         rss.push(watch.stop());
       } catch (err) {
         watch.stop();
@@ -120,6 +122,7 @@ export async function benchPrintSize(ctx: BenchContext, o: PrintSizeOptions): Pr
       measured(base('machine CPU seconds during (a)'), median(cpu.a), 's'),
       measured(base('machine CPU seconds during (b)'), median(cpu.b), 's'),
       measured(base('machine CPU seconds during (c)'), median(cpu.c), 's'),
+      measured(base('of which the connector process'), median(cpu.connector), 's'),
       memoryRow(
         base('connector peak RSS above idle during (c)'),
         rss,
