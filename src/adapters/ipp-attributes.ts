@@ -41,6 +41,7 @@ export const DESCRIBE_ATTRIBUTES: readonly string[] = [
   'printer-state-reasons',
   'printer-is-accepting-jobs',
   'operations-supported',
+  'notify-pull-method-supported',
   'document-format-supported',
   'copies-supported',
   'copies-default',
@@ -131,6 +132,10 @@ export function describePrinter(attributes: IppAttributes): PrinterDescription {
       createJob: ['Create-Job', 'Send-Document'].every((name, i) =>
         values(attributes, 'operations-supported').some((op) => op === name || op === 5 + i),
       ),
+      // Get-Notifications is operation 0x001C (RFC 3996 section 4.1).
+      ippget:
+        allStrings(attributes, 'notify-pull-method-supported').includes('ippget') &&
+        values(attributes, 'operations-supported').some((op) => op === 'Get-Notifications' || op === 0x1c),
       raster: describeRaster(attributes),
     },
   };

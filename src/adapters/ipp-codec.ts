@@ -16,7 +16,8 @@ export type IppOperation =
   | 'Cancel-Job'
   | 'Get-Job-Attributes'
   | 'Get-Jobs'
-  | 'Get-Printer-Attributes';
+  | 'Get-Printer-Attributes'
+  | 'Get-Notifications';
 
 export interface IppRange {
   readonly lower: number;
@@ -44,7 +45,9 @@ export type IppGroupTag =
   | 'operation-attributes-tag'
   | 'job-attributes-tag'
   | 'printer-attributes-tag'
-  | 'unsupported-attributes-tag';
+  | 'unsupported-attributes-tag'
+  | 'subscription-attributes-tag'
+  | 'event-notification-attributes-tag';
 
 export interface IppGroup {
   readonly tag: string;
@@ -66,6 +69,11 @@ export interface IppRequestInput {
   /** attributes-charset (utf-8) and attributes-natural-language (en) are added first when missing. */
   operationAttributes: IppAttributesInput;
   jobAttributes?: IppAttributesInput;
+  /**
+   * A subscription to ask for with the job (RFC 3995 section 5.3: a subscription-attributes group in a
+   * job creation request), e.g. notify-pull-method ippget; written after the job's attributes.
+   */
+  subscriptionAttributes?: IppAttributesInput;
   version?: string;
 }
 
@@ -97,6 +105,10 @@ export interface IppResponse {
   unsupportedAttributes: IppAttributes;
   /** Every job group in order (Get-Jobs answers with one per job). */
   jobGroups: IppAttributes[];
+  /** Subscription groups: the answer to each subscription a job creation asked for (RFC 3995). */
+  subscriptionGroups: IppAttributes[];
+  /** Event notification groups, oldest first (Get-Notifications, RFC 3996). */
+  eventGroups: IppAttributes[];
 }
 
 export interface IppRequest {
@@ -136,6 +148,8 @@ const GROUP_CODES: Readonly<Record<IppGroupTag, number>> = {
   'job-attributes-tag': 0x02,
   'printer-attributes-tag': 0x04,
   'unsupported-attributes-tag': 0x05,
+  'subscription-attributes-tag': 0x06,
+  'event-notification-attributes-tag': 0x07,
 };
 
 const TAG = {
@@ -218,6 +232,30 @@ for (const name of ['media-col-database', 'media-col-ready']) {
 }
 printerDescription['urf-supported'] = printerDescription['pwg-raster-document-type-supported']!;
 PACKAGE.keywords['media-size-name'] = PACKAGE.keywords['media-key'];
+
+// Event notifications (RFC 3995) with the ippget pull method (RFC 3996). The package writes only
+// operation, job, printer and document groups, so a subscription or event group is written as a job group
+// whose delimiter tag is then replaced (RFC 8010 section 3.1: groups differ only in that tag); the job
+// tables learn the subscription and event attributes for it (none of their names is a job attribute's).
+// Its Operation table lacks Get-Notifications' attributes, which get the syntaxes RFC 3996 gives them.
+const jobDescription = PACKAGE.attributes['Job Description']!;
+for (const table of ['Subscription Template', 'Subscription Description', 'Event Notifications']) {
+  for (const [name, syntax] of Object.entries(PACKAGE.attributes[table]!)) jobDescription[name] ??= syntax;
+}
+jobDescription['printer-up-time'] ??= printerDescription['printer-up-time']!;
+// What a printer says it offers (notify-pull-method-supported, notify-events-default, ...) is a printer
+// attribute, for the virtual printer to answer with.
+for (const [name, syntax] of Object.entries(PACKAGE.attributes['Subscription Template']!)) {
+  if (/-(supported|default)$/.test(name)) printerDescription[name] ??= syntax;
+}
+const operationTable = PACKAGE.attributes.Operation!;
+const positiveInteger = jobDescription['job-id']!; // integer(1:MAX)
+operationTable['notify-subscription-ids'] = { ...positiveInteger, setof: true };
+operationTable['notify-sequence-numbers'] = { ...positiveInteger, setof: true };
+operationTable['notify-wait'] = operationTable['last-document']!; // boolean
+operationTable['notify-get-interval'] = jobDescription['job-impressions-completed']!; // integer(0:MAX)
+// Get-Notifications answers with the printer's up-time among its operation attributes (RFC 3996 5.2).
+operationTable['printer-up-time'] = printerDescription['printer-up-time']!;
 
 /** The number of an enum keyword (e.g. finishings staple is 4); undefined when the attribute or keyword is unknown. */
 export function enumValue(attribute: string, keyword: string): number | undefined {
@@ -454,8 +492,14 @@ export function decodeResponse(buf: Buffer): IppResponse {
     printerAttributes: groupAttributes(message.groups, 'printer-attributes-tag'),
     jobAttributes: groupAttributes(message.groups, 'job-attributes-tag'),
     unsupportedAttributes: groupAttributes(message.groups, 'unsupported-attributes-tag'),
-    jobGroups: message.groups.filter((g) => g.tag === 'job-attributes-tag').map((g) => g.attributes),
+    jobGroups: groupsTagged(message.groups, 'job-attributes-tag'),
+    subscriptionGroups: groupsTagged(message.groups, 'subscription-attributes-tag'),
+    eventGroups: groupsTagged(message.groups, 'event-notification-attributes-tag'),
   };
+}
+
+function groupsTagged(groups: readonly IppGroup[], tag: string): IppAttributes[] {
+  return groups.filter((g) => g.tag === tag).map((g) => g.attributes);
 }
 
 /** Decodes a client's request header (for the virtual printer); throws IppSyntaxError when malformed. */
@@ -559,21 +603,25 @@ function encodeUnsupportedGroup(attributes: IppAttributesInput): Buffer {
 /** One group's bytes (group tag through its last value), as the package writes them. */
 function encodeGroup(tag: IppGroupTag, attributes: IppAttributesInput): Buffer {
   if (tag === 'unsupported-attributes-tag') return encodeUnsupportedGroup(attributes);
+  // Written as a job group, then given its own delimiter tag (see the tables' comment above).
+  const asJob = tag === 'subscription-attributes-tag' || tag === 'event-notification-attributes-tag';
   let bytes: Buffer;
   try {
     bytes = ipp.serialize({
       version: '2.0',
       statusCode: 'successful-ok',
       id: 1,
-      [tag]: toPackageGroup(attributes),
+      [asJob ? 'job-attributes-tag' : tag]: toPackageGroup(attributes),
     });
   } catch (err) {
     // The package throws plain strings such as "Unknown attribute: foo".
     throw new TypeError(`Cannot encode IPP ${tag}: ${String(err)}`, { cause: err });
   }
   // Drop its 8-byte header and its end-of-attributes tag; we write our own around the groups.
-  const group = bytes.subarray(8, bytes.length - 1);
-  return group.length > 0 ? group : Buffer.from([GROUP_CODES[tag]]);
+  const group = Buffer.from(bytes.subarray(8, bytes.length - 1));
+  if (group.length === 0) return Buffer.from([GROUP_CODES[tag]]);
+  group[0] = GROUP_CODES[tag];
+  return group;
 }
 
 function encodeHeader(version: string, code: number, requestId: number): Buffer {
@@ -606,6 +654,9 @@ export function encodeRequest(request: IppRequestInput): Buffer {
   ];
   if (request.jobAttributes && Object.keys(request.jobAttributes).length > 0) {
     groups.push(encodeGroup('job-attributes-tag', request.jobAttributes));
+  }
+  if (request.subscriptionAttributes) {
+    groups.push(encodeGroup('subscription-attributes-tag', request.subscriptionAttributes));
   }
   return assemble(encodeHeader(request.version ?? '2.0', code, request.requestId), groups);
 }

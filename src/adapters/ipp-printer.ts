@@ -1,5 +1,6 @@
 // The PrintSystem port over IPP/2.0 (RFC 8011): Get-Printer-Attributes, Validate-Job, Print-Job,
-// Get-Job-Attributes and Cancel-Job, each a fresh HTTP exchange through ipp-transport.ts.
+// Create-Job and Send-Document, Get-Job-Attributes, Cancel-Job, and Get-Notifications (RFC 3996) where
+// the printer offers ippget; each a fresh HTTP exchange through ipp-transport.ts.
 
 import { FileGrowth } from '../domain/document-growth.js';
 import { UpstreamError } from '../domain/errors.js';
@@ -7,9 +8,11 @@ import type {
   DocumentGrowth,
   PrinterConfig,
   PrinterDescription,
+  PrinterJobEvents,
   PrinterJobStatus,
   PrintSubmission,
   PrintSystem,
+  SubmittedJob,
 } from '../domain/ports.js';
 import {
   DESCRIBE_ATTRIBUTES,
@@ -102,7 +105,7 @@ export class IppPrintSystem implements PrintSystem {
     throw statusToError(response.statusCode, { unsupportedAttributes: unsupported });
   }
 
-  async submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }> {
+  async submit(printer: PrinterConfig, submission: PrintSubmission): Promise<SubmittedJob> {
     submission.signal?.throwIfAborted();
     // The description came with the submission: refusing here saves streaming a file the printer refuses.
     if (!acceptsFormat(submission.printer.capabilities.documentFormats, submission.documentFormat)) {
@@ -111,7 +114,7 @@ export class IppPrintSystem implements PrintSystem {
       });
     }
     if (submission.growth && submission.printer.facts.createJob) {
-      return { ippJobId: await this.sendWhileArriving(printer, submission, submission.growth) };
+      return this.sendWhileArriving(printer, submission, submission.growth);
     }
     const response = await exchangeIpp({
       uri: printer.uri,
@@ -134,7 +137,7 @@ export class IppPrintSystem implements PrintSystem {
         { cause: new Error('Print-Job response without job-id') },
       );
     }
-    return { ippJobId };
+    return withSubscription(ippJobId, response);
   }
 
   /**
@@ -147,7 +150,7 @@ export class IppPrintSystem implements PrintSystem {
     printer: PrinterConfig,
     submission: PrintSubmission,
     growth: DocumentGrowth,
-  ): Promise<number> {
+  ): Promise<SubmittedJob> {
     const created = await exchangeIpp({
       uri: printer.uri,
       request: this.jobRequest('Create-Job', printer, submission),
@@ -205,14 +208,16 @@ export class IppPrintSystem implements PrintSystem {
       });
       const error = statusToError(sent.statusCode);
       if (error) throw error;
-      return ippJobId;
+      return withSubscription(ippJobId, created);
     } catch (err) {
       if (err instanceof UpstreamError && err.code === 'printer_no_answer') {
         // The whole document went out but was never confirmed. Unlike Print-Job, the job is known:
         // ask it. Printing (or printed): it is followed as usual. Still waiting for its document: it
         // is canceled, and sending again cannot print twice.
         const status = await this.jobStatus(printer, ippJobId).catch(() => null);
-        if (status && ['processing', 'completed', 'stopped'].includes(status.phase)) return ippJobId;
+        if (status && ['processing', 'completed', 'stopped'].includes(status.phase)) {
+          return withSubscription(ippJobId, created);
+        }
         if (status?.phase === 'pending') {
           await cancelAtPrinter();
           throw new UpstreamError(
@@ -257,6 +262,60 @@ export class IppPrintSystem implements PrintSystem {
     };
   }
 
+  async jobEvents(
+    printer: PrinterConfig,
+    watch: { ippJobId: number; subscriptionId: number; sequence: number },
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<PrinterJobEvents> {
+    // The printer holds a Get-Notifications with notify-wait until an event (RFC 3996 section 5); we
+    // stop waiting after waitMs, which is no failure: nothing happened yet.
+    const patience = AbortSignal.timeout(waitMs);
+    let response: IppResponse;
+    try {
+      response = await this.send(
+        printer,
+        'Get-Notifications',
+        this.requestTimeoutMs + waitMs,
+        {
+          'notify-subscription-ids': [watch.subscriptionId],
+          'notify-sequence-numbers': [watch.sequence],
+          'notify-wait': true,
+        },
+        signal ? AbortSignal.any([signal, patience]) : patience,
+      );
+    } catch (err) {
+      if (patience.aborted && !signal?.aborted) {
+        return { status: null, sequence: watch.sequence, complete: false, held: true };
+      }
+      throw err;
+    }
+    const error = statusToError(response.statusCode);
+    if (error) throw error;
+    let sequence = watch.sequence;
+    let status: PrinterJobStatus | null = null;
+    for (const event of response.eventGroups) {
+      const number = firstNumber(event, 'notify-sequence-number');
+      if (number !== undefined && number >= sequence) sequence = number + 1;
+      if (firstNumber(event, 'notify-job-id') !== watch.ippJobId) continue;
+      const state = firstEnum(event, 'job-state');
+      const phase = state === undefined ? null : ippJobStateToPhase(state);
+      if (!phase) continue;
+      status = {
+        phase,
+        reasons: allStrings(event, 'job-state-reasons'),
+        impressionsCompleted: firstNumber(event, 'job-impressions-completed') ?? null,
+      };
+    }
+    return {
+      status,
+      sequence,
+      // successful-ok-events-complete (0x0007): the subscription ended with these events.
+      complete: response.status === 0x0007,
+      held: false,
+    };
+  }
+
   async cancel(printer: PrinterConfig, ippJobId: number): Promise<void> {
     const response = await this.send(printer, 'Cancel-Job', this.requestTimeoutMs, { 'job-id': ippJobId });
     // A job that already ended (or that the printer forgot) needs no canceling.
@@ -265,7 +324,11 @@ export class IppPrintSystem implements PrintSystem {
     if (error) throw error;
   }
 
-  /** Print-Job and Validate-Job: the same operation and job attributes (RFC 8011 sections 4.2.1, 4.2.3). */
+  /**
+   * Print-Job, Create-Job and Validate-Job: the same operation and job attributes (RFC 8011 sections
+   * 4.2.1, 4.2.3, 4.2.4). A job created at a printer that offers ippget asks for a subscription to its
+   * own events (RFC 3995 section 5.3), so that its end is heard at once instead of polled for.
+   */
   private jobRequest(
     operation: 'Print-Job' | 'Validate-Job' | 'Create-Job',
     printer: PrinterConfig,
@@ -281,6 +344,14 @@ export class IppPrintSystem implements PrintSystem {
         'document-format': submission.documentFormat,
       },
       jobAttributes: ticketToJobAttributes(submission.ticket, submission.printer),
+      ...(operation !== 'Validate-Job' && submission.printer.facts.ippget
+        ? {
+            subscriptionAttributes: {
+              'notify-pull-method': 'ippget',
+              'notify-events': ['job-completed', 'job-state-changed'],
+            },
+          }
+        : {}),
     });
   }
 
@@ -376,4 +447,16 @@ function guardedGrowth(
   const release = growth.onChange(sync);
   sync();
   return { growth: mirror, release };
+}
+
+/**
+ * The job with the subscription its creation asked for: the first subscription group's
+ * notify-subscription-id, unless the printer refused it there (notify-status-code, RFC 3995 section
+ * 5.3.1) or ignored the group. Without one the job is followed by polling, as at any printer.
+ */
+function withSubscription(ippJobId: number, response: IppResponse): SubmittedJob {
+  const group = response.subscriptionGroups[0];
+  const subscriptionId = group ? firstNumber(group, 'notify-subscription-id') : undefined;
+  if (subscriptionId === undefined || group?.has('notify-status-code')) return { ippJobId };
+  return { ippJobId, subscriptionId };
 }

@@ -45,6 +45,8 @@ const MFP: DemoModel = {
     numberUp: [1, 2, 4],
     qualities: ['draft', 'normal', 'high'],
     finishings: ['staple'],
+    // A current MFP tells of its jobs' events (ippget): the connector hears a job end at once.
+    notifications: true,
   },
 };
 

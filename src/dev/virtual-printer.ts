@@ -16,6 +16,7 @@ import {
   allStrings,
   decodeRequest,
   encodeResponse,
+  firstBoolean,
   firstNumber,
   firstString,
   type IppAttributes,
@@ -92,6 +93,12 @@ export interface VirtualPrinterOptions {
   sheetBack?: RasterFacts['pwgSheetBack'];
   /** printer-state-reasons at start (see VirtualPrinter.setStateReasons). Default none. */
   stateReasons?: string[];
+  /**
+   * Event notifications with the ippget pull method (RFC 3995, RFC 3996): a Print-Job may ask for a
+   * subscription to its job's events, which Get-Notifications hands out, holding the request (with
+   * notify-wait) until there is one. Default false, as at many printers.
+   */
+  notifications?: boolean;
 }
 
 export interface VirtualPrinter {
@@ -99,11 +106,18 @@ export interface VirtualPrinter {
   port: number;
   /** Every job received, oldest first; updated as jobs progress. */
   jobs: VirtualJob[];
+  /** The operation of every request received, in order (e.g. Print-Job, Get-Notifications). */
+  operations: string[];
   /**
    * printer-state-reasons from now on, e.g. ['media-empty-report']; [] for none. A reason with the
    * -error suffix stops the printer (printer-state stopped), as RFC 8011 section 5.4.12 describes.
    */
   setStateReasons(reasons: string[]): void;
+  /**
+   * From now on, forget each subscription as soon as it is made, as a printer that lost them (after a
+   * restart) would: its id is still answered, but Get-Notifications says client-error-not-found.
+   */
+  forgetSubscriptions(): void;
   close(): Promise<void>;
 }
 
@@ -135,8 +149,25 @@ const GROUP_KEYWORDS = new Set(['all', 'printer-description', 'job-template', 'j
 type Reply = {
   status: string;
   message?: string;
+  /** Operation attributes besides status-message. */
+  operation?: IppAttributesInput;
   groups?: Array<{ tag: IppGroupTag; attributes: IppAttributesInput }>;
 };
+
+/** A job's subscription (RFC 3995): the events it collected, handed out by Get-Notifications. */
+interface Subscription {
+  id: number;
+  jobId: number;
+  events: Array<{ sequence: number; attributes: IppAttributesInput }>;
+  nextSequence: number;
+  /** The job ended: its last event is in, no more will come. */
+  ended: boolean;
+  /** Get-Notifications requests held until the next event. */
+  waiters: Set<() => void>;
+}
+
+/** How long a Get-Notifications with notify-wait is held without an event; also notify-get-interval. */
+const NOTIFY_HOLD_SECONDS = 5;
 
 /** What the printer advertises and holds jobs to. */
 interface Capabilities {
@@ -292,6 +323,11 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
   let closed = false;
   let nextJobId = 1;
   let uri = '';
+  const operations: string[] = [];
+  const notifications = options.notifications ?? false;
+  const subscriptions = new Map<number, Subscription>();
+  let nextSubscriptionId = 1;
+  let forgetful = false;
 
   const upTime = () => Math.max(1, Math.round((Date.now() - startedAt) / 1000));
   const jobUri = (job: VirtualJob) => `${uri}/${job.id}`;
@@ -343,7 +379,17 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
     'generated-natural-language-supported': ['en'],
     'ipp-versions-supported': ['1.1', '2.0'],
     'natural-language-configured': 'en',
-    'operations-supported': OPERATIONS.filter((op) => op !== 'Validate-Job' || caps.validateJob),
+    'operations-supported': [
+      ...OPERATIONS.filter((op) => op !== 'Validate-Job' || caps.validateJob),
+      ...(notifications ? ['Get-Notifications'] : []),
+    ],
+    ...(notifications
+      ? {
+          'notify-pull-method-supported': ['ippget'],
+          'notify-events-supported': ['job-completed', 'job-state-changed'],
+          'notify-events-default': 'job-completed',
+        }
+      : {}),
     'pdl-override-supported': 'attempted',
     'printer-info': name,
     'printer-is-accepting-jobs': true,
@@ -396,6 +442,89 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
     ...(job.impressions === null ? {} : { 'job-impressions-completed': job.impressions }),
   });
 
+  /** A job's state changed: each of its subscriptions gets an event, and held requests are answered. */
+  const changed = (job: VirtualJob) => {
+    for (const subscription of subscriptions.values()) {
+      if (subscription.jobId !== job.id || subscription.ended) continue;
+      const ended = ENDED.has(job.state);
+      const sequence = subscription.nextSequence++;
+      subscription.events.push({
+        sequence,
+        attributes: {
+          'notify-subscription-id': subscription.id,
+          'notify-sequence-number': sequence,
+          'notify-subscribed-event': ended ? 'job-completed' : 'job-state-changed',
+          'notify-printer-uri': uri,
+          'notify-job-id': job.id,
+          'job-state': job.state,
+          'job-state-reasons': [stateReason(job.state)],
+          ...(job.impressions === null ? {} : { 'job-impressions-completed': job.impressions }),
+          'printer-up-time': upTime(),
+        },
+      });
+      subscription.ended = ended;
+      for (const wake of [...subscription.waiters]) wake();
+    }
+  };
+
+  /** A job creation's subscription group (RFC 3995 section 5.3), when it asks for ippget. */
+  const subscribe = (request: IppRequest, job: VirtualJob): Reply['groups'] => {
+    if (!notifications) return [];
+    const group = request.groups.find((g) => g.tag === 'subscription-attributes-tag');
+    if (!group || firstString(group.attributes, 'notify-pull-method') !== 'ippget') return [];
+    const subscription: Subscription = {
+      id: nextSubscriptionId++,
+      jobId: job.id,
+      events: [],
+      nextSequence: 1,
+      ended: false,
+      waiters: new Set(),
+    };
+    if (!forgetful) subscriptions.set(subscription.id, subscription);
+    return [
+      { tag: 'subscription-attributes-tag', attributes: { 'notify-subscription-id': subscription.id } },
+    ];
+  };
+
+  /** Get-Notifications (RFC 3996 section 5): the events from a sequence number on, held until one comes. */
+  const getNotifications = async (request: IppRequest): Promise<Reply> => {
+    const id = firstNumber(request.operationAttributes, 'notify-subscription-ids');
+    const subscription = id === undefined ? undefined : subscriptions.get(id);
+    if (!subscription) return { status: 'client-error-not-found', message: 'No such subscription.' };
+    const from = firstNumber(request.operationAttributes, 'notify-sequence-numbers') ?? 1;
+    const pending = () => subscription.events.filter((e) => e.sequence >= from);
+    if (
+      pending().length === 0 &&
+      !subscription.ended &&
+      firstBoolean(request.operationAttributes, 'notify-wait')
+    ) {
+      const waiters = subscription.waiters;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, NOTIFY_HOLD_SECONDS * 1000);
+        waiters.add(done);
+      });
+    }
+    const events = pending();
+    // Every event of an ended job handed out: this subscription has nothing more to say.
+    const complete = subscription.ended && events.at(-1)?.sequence === subscription.nextSequence - 1;
+    return {
+      status: complete ? 'successful-ok-events-complete' : 'successful-ok',
+      operation: {
+        ...(complete ? {} : { 'notify-get-interval': NOTIFY_HOLD_SECONDS }),
+        'printer-up-time': upTime(),
+      },
+      groups: events.map((e) => ({
+        tag: 'event-notification-attributes-tag' as const,
+        attributes: e.attributes,
+      })),
+    };
+  };
+
   const findJob = (request: IppRequest): VirtualJob | undefined => {
     const id =
       firstNumber(request.operationAttributes, 'job-id') ??
@@ -430,6 +559,7 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
           job.impressions = impressions;
           job.state = 'completed';
           job.completedAt = Date.now();
+          changed(job);
         });
     }, completeAfterMs);
     timers.add(timer);
@@ -458,6 +588,7 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
       impressions: null,
     };
     jobs.push(job);
+    const subscribed = subscribe(request, job);
     const out = createWriteStream(job.file);
     out.write(rest);
     try {
@@ -465,14 +596,16 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
     } catch {
       // The client went away mid-document: like a real printer, abort the job and drop the bytes.
       job.state = 'aborted';
+      changed(job);
       await rm(job.file, { force: true });
       return { status: 'client-error-bad-request', message: 'The document was incomplete.' };
     }
     job.state = 'processing';
+    changed(job);
     complete(job);
     return {
       status: 'successful-ok',
-      groups: [{ tag: 'job-attributes-tag', attributes: jobAttributes(job) }],
+      groups: [{ tag: 'job-attributes-tag', attributes: jobAttributes(job) }, ...(subscribed ?? [])],
     };
   };
 
@@ -484,8 +617,12 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
         message: 'attributes-charset and attributes-natural-language must come first.',
       };
     }
+    operations.push(request.operation ?? `0x${request.operationId.toString(16)}`);
     const requested = allStrings(request.operationAttributes, 'requested-attributes');
     switch (request.operation) {
+      case 'Get-Notifications':
+        if (!notifications) break;
+        return getNotifications(request);
       case 'Get-Printer-Attributes':
         return {
           status: 'successful-ok',
@@ -526,6 +663,7 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
           return { status: 'client-error-not-possible', message: 'The job has already ended.' };
         job.state = 'canceled';
         job.completedAt = Date.now();
+        changed(job);
         return { status: 'successful-ok' };
       }
     }
@@ -552,13 +690,18 @@ export async function startVirtualPrinter(options: VirtualPrinterOptions): Promi
     uri,
     port,
     jobs,
+    operations,
     setStateReasons: (reasons) => {
       stateReasons = [...reasons];
+    },
+    forgetSubscriptions: () => {
+      forgetful = true;
     },
     close: async () => {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      for (const subscription of subscriptions.values()) for (const wake of [...subscription.waiters]) wake();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await done;
@@ -722,7 +865,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: Handler)
       groups: [
         {
           tag: 'operation-attributes-tag',
-          attributes: reply.message ? { 'status-message': reply.message } : {},
+          attributes: { ...(reply.message ? { 'status-message': reply.message } : {}), ...reply.operation },
         },
         ...groups,
       ],

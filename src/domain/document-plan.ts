@@ -123,6 +123,7 @@ const PDF_FETCHER: Printer = {
     mediaKeyword: false,
     validateJob: false,
     createJob: false,
+    ippget: false,
     raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
   },
 };

@@ -234,6 +234,11 @@ export interface PrinterProtocolFacts {
    * can be sent while it still downloads, since the job is known, and canceled, before its end.
    */
   createJob: boolean;
+  /**
+   * notify-pull-method-supported lists ippget and operations-supported Get-Notifications (RFC 3995,
+   * RFC 3996): a job can be followed by events the printer holds for us, so its end is known at once.
+   */
+  ippget: boolean;
   raster: RasterFacts;
 }
 
@@ -293,6 +298,25 @@ export interface PrintSubmission {
 /** The printer's view of a job, reduced from IPP job-state. */
 export type PrinterJobPhase = 'pending' | 'processing' | 'stopped' | 'completed' | 'canceled' | 'aborted';
 
+/** What submit answers: the printer's job, and the subscription that reports its events, if any. */
+export interface SubmittedJob {
+  ippJobId: number;
+  /** notify-subscription-id of the job's ippget subscription; absent when there is none. */
+  subscriptionId?: number;
+}
+
+/** What one Get-Notifications told about a job. */
+export interface PrinterJobEvents {
+  /** The job's state in its latest event; null when no event for it came. */
+  status: PrinterJobStatus | null;
+  /** The notify-sequence-number to ask from next time. */
+  sequence: number;
+  /** The printer will send no more events for this subscription (successful-ok-events-complete). */
+  complete: boolean;
+  /** The printer held the request until `waitMs` ran out: asking again at once is not hammering it. */
+  held: boolean;
+}
+
 export interface PrinterJobStatus {
   phase: PrinterJobPhase;
   /** IPP job-state-reasons keywords. */
@@ -316,10 +340,25 @@ export interface PrintSystem {
    * says it does not support; empty when it accepts them all.
    */
   validate(printer: PrinterConfig, submission: Omit<PrintSubmission, 'documentPath'>): Promise<string[]>;
-  /** Sends the document with Print-Job; resolves with the printer's job id. */
-  submit(printer: PrinterConfig, submission: PrintSubmission): Promise<{ ippJobId: number }>;
+  /**
+   * Sends the document with Print-Job; resolves with the printer's job id, and with the id of the
+   * event subscription the job was created with, when the printer offers ippget (facts.ippget) and
+   * accepted it.
+   */
+  submit(printer: PrinterConfig, submission: PrintSubmission): Promise<SubmittedJob>;
   /** The job's current state (Get-Job-Attributes). */
   jobStatus(printer: PrinterConfig, ippJobId: number): Promise<PrinterJobStatus>;
+  /**
+   * The job's events since `sequence` (Get-Notifications with notify-wait, RFC 3996): the printer holds
+   * the request until something happens to the job, for up to `waitMs`. Absent: the print system has
+   * no events, and jobs are followed with jobStatus alone.
+   */
+  jobEvents?(
+    printer: PrinterConfig,
+    watch: { ippJobId: number; subscriptionId: number; sequence: number },
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<PrinterJobEvents>;
   /** Cancels a job at the printer (Cancel-Job); ignores a job that already ended. */
   cancel(printer: PrinterConfig, ippJobId: number): Promise<void>;
 }

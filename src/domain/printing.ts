@@ -14,12 +14,14 @@ import type {
   PrintDelivery,
   PrinterConfig,
   PrinterDescription,
+  PrinterJobStatus,
   PrintJob,
   PrintJobState,
   PrintJobStore,
   PrintSystem,
   PrintTicket,
   RunningInstances,
+  SubmittedJob,
 } from './ports.js';
 import { checkTicket, refusedOptionsError } from './print-options.js';
 import type { PrinterDirectory } from './printers.js';
@@ -398,7 +400,7 @@ export class PrintService {
     // The printer's turn, held from the send until the printer has finished the job (or it failed).
     const printerTurn = { release: () => {} };
     try {
-      const ippJobId: number | null = await temp.withScope(
+      const submitted: SubmittedJob | null = await temp.withScope(
         'print',
         async (next) => {
           const target = ctx.target;
@@ -487,7 +489,7 @@ export class PrintService {
               }),
             retry,
           );
-          return submitted.ippJobId;
+          return submitted;
         },
         () =>
           void audit.record({
@@ -497,9 +499,9 @@ export class PrintService {
             detail: { jobId: job.jobId },
           }),
       );
-      if (ippJobId !== null) {
-        job = await this.update(job, { state: 'printing', step: 'print', ippJobId });
-        job = await this.follow(job, ctx.printer, ippJobId, signal);
+      if (submitted !== null) {
+        job = await this.update(job, { state: 'printing', step: 'print', ippJobId: submitted.ippJobId });
+        job = await this.follow(job, ctx.printer, submitted, signal);
       }
     } catch (err) {
       job = await this.fail(job, err, ctx.signal, deadline);
@@ -528,7 +530,7 @@ export class PrintService {
     retry: Parameters<typeof withRetry>[1],
     signal: AbortSignal,
     record: (changes: Partial<PrintJob>) => Promise<void>,
-  ): Promise<number> {
+  ): Promise<SubmittedJob> {
     const growth = new FileGrowth();
     const download = withRetry(() => ctx.drive.download(ctx.file, path, signal, growth), retry).then(
       () => growth.finish(growth.written),
@@ -561,7 +563,7 @@ export class PrintService {
       });
     }, retry);
     await download;
-    return submitted.ippJobId;
+    return submitted;
   }
 
   /**
@@ -680,30 +682,65 @@ export class PrintService {
     }
   }
 
-  /** Polls the printer until the job ends there. */
+  /**
+   * Follows the job at the printer until it ends there. Where the job came with an ippget subscription,
+   * the printer tells: each Get-Notifications waits for the job's next event (up to pollIntervalMs), so
+   * its end is heard the moment it happens, and every fifth quiet wait the job itself is asked, in case
+   * an event went missing. Otherwise, and as soon as events fail in any way, Get-Job-Attributes is
+   * polled: at once, after firstPollMs, then doubling up to pollIntervalMs.
+   */
   private async follow(
     job: PrintJob,
     printer: PrinterConfig,
-    ippJobId: number,
+    submitted: SubmittedJob,
     signal: AbortSignal,
   ): Promise<PrintJob> {
     const { clock, printSystem, pollIntervalMs, firstPollMs } = this.opts;
+    const { ippJobId } = submitted;
     let failures = 0;
     let wait = Math.min(firstPollMs, pollIntervalMs);
     const pause = async () => {
       await clock.sleep(wait, signal);
       wait = Math.min(wait * 2, pollIntervalMs);
     };
+    const canceledHere = async () => (await this.opts.jobs.get(job.jobId))?.state === 'canceled';
+    let watch =
+      submitted.subscriptionId !== undefined && printSystem.jobEvents
+        ? { ippJobId, subscriptionId: submitted.subscriptionId, sequence: 1, quiet: 0 }
+        : null;
     for (;;) {
-      let status: Awaited<ReturnType<PrintSystem['jobStatus']>>;
-      try {
-        status = await printSystem.jobStatus(printer, ippJobId);
-        failures = 0;
-      } catch (err) {
-        // A printer that stops answering after accepting a job: keep asking a while, then give up.
-        if (++failures >= 10) throw err;
-        await pause();
-        continue;
+      let status: PrinterJobStatus | null = null;
+      if (watch && printSystem.jobEvents) {
+        try {
+          const news = await printSystem.jobEvents(printer, watch, pollIntervalMs, signal);
+          watch.sequence = news.sequence;
+          status = news.status;
+          if (!status && news.complete) {
+            // The printer has nothing more to tell: the job's own state says how it ended.
+            watch = null;
+          } else if (!status && ++watch.quiet % 5 !== 0) {
+            // Nothing yet. A printer that answered at once (it does not hold requests) is not asked
+            // again straight away.
+            if (!news.held) await pause();
+            if (await canceledHere()) throw new CanceledSignal();
+            continue;
+          }
+        } catch (err) {
+          if (signal.aborted) throw err;
+          // Events that fail (the subscription is gone, the printer garbles them): ask the job itself.
+          watch = null;
+        }
+      }
+      if (!status) {
+        try {
+          status = await printSystem.jobStatus(printer, ippJobId);
+          failures = 0;
+        } catch (err) {
+          // A printer that stops answering after accepting a job: keep asking a while, then give up.
+          if (++failures >= 10) throw err;
+          await pause();
+          continue;
+        }
       }
       if (status.impressionsCompleted !== null && status.impressionsCompleted !== job.pagesDone) {
         job = await this.update(job, { pagesDone: status.impressionsCompleted });
@@ -716,9 +753,9 @@ export class PrintService {
           'The printer stopped the job. Check the printer and try again.',
         );
       }
-      const stored = await this.opts.jobs.get(job.jobId);
-      if (stored?.state === 'canceled') throw new CanceledSignal();
-      await pause();
+      if (await canceledHere()) throw new CanceledSignal();
+      // Events: the next Get-Notifications waits by itself.
+      if (!watch) await pause();
     }
   }
 

@@ -44,6 +44,7 @@ export function fullPrinter(overrides: Partial<PrinterDescription> = {}): Printe
       mediaKeyword: true,
       validateJob: false,
       createJob: true,
+      ippget: false,
       raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
     },
     ...overrides,

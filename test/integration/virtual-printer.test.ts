@@ -140,6 +140,7 @@ describe('IppPrintSystem against the virtual printer', () => {
         mediaKeyword: true,
         validateJob: true,
         createJob: false,
+        ippget: false,
         // No PWG raster or URF in its formats: no raster facts.
         raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
       },

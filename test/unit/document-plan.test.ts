@@ -41,6 +41,7 @@ function printer(
       mediaKeyword: true,
       validateJob: false,
       createJob: false,
+      ippget: false,
       raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [], ...options.raster },
     },
   };

@@ -103,6 +103,7 @@ const EVE_DESCRIPTION: PrinterDescription = {
     mediaKeyword: true,
     validateJob: true,
     createJob: false,
+    ippget: false,
     raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
   },
 };
@@ -143,6 +144,7 @@ describe('describePrinter', () => {
         mediaKeyword: false,
         validateJob: false,
         createJob: false,
+        ippget: false,
         raster: { pwgResolutions: [], pwgTypes: [], pwgSheetBack: 'normal', urf: [] },
       },
     });

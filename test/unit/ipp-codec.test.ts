@@ -329,3 +329,81 @@ describe('malformed responses become UpstreamError', () => {
     }
   });
 });
+
+describe('event notifications (RFC 3995 subscriptions, RFC 3996 ippget)', () => {
+  it('a job creation carries a subscription group after its job attributes', () => {
+    const bytes = encodeRequest({
+      operation: 'Create-Job',
+      requestId: 9,
+      operationAttributes: {
+        'printer-uri': 'ipp://printer.local/ipp/print',
+        'requesting-user-name': 'alice',
+      },
+      jobAttributes: { copies: 2 },
+      subscriptionAttributes: {
+        'notify-pull-method': 'ippget',
+        'notify-events': ['job-completed', 'job-state-changed'],
+      },
+    });
+    const request = decodeRequest(bytes);
+    expect(request.groups.map((g) => g.tag)).toEqual([
+      'operation-attributes-tag',
+      'job-attributes-tag',
+      'subscription-attributes-tag',
+    ]);
+    const subscription = request.groups[2]?.attributes;
+    expect(subscription?.get('notify-pull-method')).toEqual(['ippget']);
+    expect(subscription?.get('notify-events')).toEqual(['job-completed', 'job-state-changed']);
+    // The group's delimiter is 0x06 in the bytes themselves, not only in the decoder's view.
+    expect(bytes.includes(Buffer.from([0x06, 0x44]))).toBe(true);
+  });
+
+  it('Get-Notifications asks with notify-subscription-ids, notify-sequence-numbers and notify-wait', () => {
+    const request = decodeRequest(
+      encodeRequest({
+        operation: 'Get-Notifications',
+        requestId: 10,
+        operationAttributes: {
+          'printer-uri': 'ipp://printer.local/ipp/print',
+          'requesting-user-name': 'drive-print-connector',
+          'notify-subscription-ids': [4],
+          'notify-sequence-numbers': [3],
+          'notify-wait': true,
+        },
+      }),
+    );
+    expect(request.operation).toBe('Get-Notifications');
+    expect(request.operationAttributes.get('notify-subscription-ids')).toEqual([4]);
+    expect(request.operationAttributes.get('notify-sequence-numbers')).toEqual([3]);
+    expect(request.operationAttributes.get('notify-wait')).toEqual([true]);
+  });
+
+  it('reads subscription groups and event groups, in order, from an answer', () => {
+    const response = decodeResponse(
+      encodeResponse({
+        statusCode: 'successful-ok-events-complete',
+        requestId: 10,
+        groups: [
+          { tag: 'operation-attributes-tag', attributes: { 'printer-up-time': 77 } },
+          ...[3, 4].map((sequence) => ({
+            tag: 'event-notification-attributes-tag' as const,
+            attributes: {
+              'notify-subscription-id': 4,
+              'notify-sequence-number': sequence,
+              'notify-subscribed-event': sequence === 4 ? 'job-completed' : 'job-state-changed',
+              'notify-job-id': 12,
+              'job-state': sequence === 4 ? 'completed' : 'processing',
+              'job-state-reasons': [sequence === 4 ? 'job-completed-successfully' : 'job-printing'],
+              'printer-up-time': 77,
+            },
+          })),
+        ],
+      }),
+    );
+    expect(response.statusCode).toBe('successful-ok-events-complete');
+    expect(response.status).toBe(0x0007);
+    expect(response.eventGroups.map((e) => e.get('notify-sequence-number'))).toEqual([[3], [4]]);
+    expect(response.eventGroups[1]?.get('job-state-reasons')).toEqual(['job-completed-successfully']);
+    expect(response.subscriptionGroups).toEqual([]);
+  });
+});
