@@ -36,8 +36,8 @@ export interface ConnectorBuild {
  * Builds the connector as production ships it (`npm run build`: tsc into dist/), so the bench measures
  * what runs in the image: plain node on compiled JavaScript, not tsx. Under tsx's loader, with
  * googleapis' Drive module loaded, a process receiving 500 MB over plain http ran about 20 full garbage
- * collections and spent 0.7 CPU-seconds, against none and 0.26 s under plain node (see "How the
- * numbers were chased" in docs/benchmarks.md): tsx would charge the connector for a tool it never runs.
+ * collections and spent 0.7 CPU-seconds, against none and 0.26 s under plain node (see
+ * docs/performance.md): tsx would charge the connector for a tool it never runs.
  */
 export async function buildConnector(dir: string): Promise<ConnectorBuild> {
   const tsc = path.resolve('node_modules/typescript/bin/tsc');
