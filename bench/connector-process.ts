@@ -26,8 +26,8 @@ export interface BenchPrinter {
 
 /** What `buildConnector` made: the compiled entry point and the compiled event-loop probe. */
 export interface ConnectorBuild {
-  /** dist/src/server.js, as `npm start` runs it. */
-  server: string;
+  /** node's arguments as `npm start` gives them: its flags, then dist/src/server.js (absolute). */
+  serverArgs: string[];
   /** bench/loop-delay.ts transpiled to plain JavaScript, for `node --import`. */
   loopDelay: string;
 }
@@ -64,7 +64,23 @@ export async function buildConnector(dir: string): Promise<ConnectorBuild> {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   });
   await writeFile(loopDelay, outputText);
-  return { server: path.resolve('dist/src/server.js'), loopDelay };
+  return { serverArgs: await startArguments(), loopDelay };
+}
+
+/**
+ * node's arguments in package.json's start script (`node [flags] dist/src/server.js`), which the
+ * Dockerfile's CMD repeats: the bench runs the connector with the same flags as production.
+ */
+async function startArguments(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(path.resolve('package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [command, ...args] = pkg.scripts.start.trim().split(/\s+/);
+  const entry = args.at(-1);
+  if (command !== 'node' || !entry?.endsWith('.js')) {
+    throw new Error(`package.json's start script is not "node [flags] <file>.js": ${pkg.scripts.start}`);
+  }
+  return [...args.slice(0, -1), path.resolve(entry)];
 }
 
 export interface ConnectorProcessOptions {
@@ -102,9 +118,11 @@ export async function startConnectorProcess(options: ConnectorProcessOptions): P
   if (options.loopDelay && !build)
     throw new Error('the event-loop delay probe needs a build (buildConnector)');
   const preload = build && options.loopDelay ? ['--import', pathToFileURL(build.loopDelay).href] : [];
-  const entry = build ? [build.server] : ['--import', 'tsx', 'src/server.ts'];
+  // The flags go before the preload, the entry after it, as node wants them.
+  const flags = build ? build.serverArgs.slice(0, -1) : [];
+  const entry = build ? build.serverArgs.slice(-1) : ['--import', 'tsx', 'src/server.ts'];
   const profile = options.cpuProfiles ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfiles}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...preload, ...entry], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, ...preload, ...entry], {
     env: {
       ...process.env,
       PORT: String(port),

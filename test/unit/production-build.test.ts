@@ -59,6 +59,16 @@ describe('the production build', () => {
     ]) {
       expect(runtime, tool).not.toContain(tool);
     }
-    expect(pkg.scripts.start).toBe('node dist/src/server.js');
+    expect(pkg.scripts.start).toMatch(/^node (--[a-z-]+=\S+ )*dist\/src\/server\.js$/);
+  });
+
+  it('the image starts the server as npm start does, with the same node flags', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const cmd = dockerfile.match(/^CMD (\[.*\])$/m)?.[1];
+    expect(cmd, 'the Dockerfile has an exec-form CMD').toBeDefined();
+    expect(JSON.parse(cmd as string)).toEqual(pkg.scripts.start.split(' '));
+    // A connector that idled keeps room to collect garbage in (docs/performance.md).
+    expect(pkg.scripts.start).toContain('--initial-old-space-size=');
   });
 });
