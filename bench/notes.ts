@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { BenchSettings } from './settings.js';
+
+/** package.json's start script, which the bench runs the connector with (see buildConnector). */
+function startCommand(): string {
+  return (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+}
 
 /** What each number means, written under the table in docs/benchmarks.md. */
 export function notes(s: BenchSettings): string[] {
@@ -13,7 +19,7 @@ export function notes(s: BenchSettings): string[] {
     `Print load: ${s.jobs} POST /api/print of one ${s.jobMB} MB document (shared with everyone) at once from ${Math.min(s.jobs, s.clients)} people, spread over four ippeveprinters, each job polled every 500 ms as the panel does. Event-loop delay: \`perf_hooks.monitorEventLoopDelay\` (10 ms resolution) inside the connector, from the first POST until the last job ended.`,
     'Print, machine CPU seconds: the busy time of every process and the kernel (user, nice, system, irq, softirq from /proc/stat) while (a), (b) or (c) ran; on two cores a transfer cannot finish faster than its CPU seconds / 2. "Of which the connector process": its own user and system seconds (/proc/<pid>/stat, all its threads) during (c); the rest is ippeveprinter, the Drive double and the bench polling. (a ∥ b) runs curl and ipptool at the same time as two programs: the floor for any relay that overlaps the two transfers on this machine.',
     `OCR: A4 pages of Dutch prose rendered by Ghostscript (DejaVu Sans, 300 dpi grey PNG), ${s.ocrPages} to a scan, uploaded with POST /api/scans and ocr=true (nld+eng, quality best) and without; OCR's own seconds per page is (with − without) / pages. OCRmyPDF runs with --rotate-pages --deskew --skip-text --jobs <cores>, at niceness 10; its CPU seconds come from the connector's reaped children (/proc cutime + cstime), its memory from sampling the connector's process tree. Then, on a second connector with the event-loop probe, two such scans at once while a 10 MB document prints. The size rows upload scan-like colour pages (JPEG q90) with quality best, balanced and smaller.`,
-    'Every connector the bench starts is the production build: `npm run build` (tsc into dist/) runs first, and the connector is `node dist/src/server.js`, as in the image, not tsx. Why that matters, and where the print path spends its CPU: docs/performance.md.',
+    `Every connector the bench starts is the production build: \`npm run build\` (tsc into dist/) runs first, and the connector is started with \`npm start\`'s command (\`${startCommand()}\`), as in the image, not tsx. Why that matters, and where the print path spends its CPU: docs/performance.md.`,
     'The Drive double and the eSCL double run inside the bench process; curl, ipptool, autocannon, the ippeveprinters and the connector are separate processes, all sharing the machine below.',
   ];
 }
