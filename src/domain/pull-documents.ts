@@ -10,7 +10,6 @@
 
 import { createHash, createHmac } from 'node:crypto';
 import { type FileHandle, link, open, rename, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { PDF } from './document-formats.js';
 import { NotFoundError } from './errors.js';
 import type {
@@ -38,8 +37,8 @@ export interface PullDocumentsOptions {
 }
 
 /**
- * What the device receives: the complete file with its size, or (while it still downloads) the file
- * and its growth, to be streamed as it grows (growingFileStream), without a size.
+ * What the device receives: the open file, complete with its size, or (while it still downloads) with
+ * its growth, to be sent as it grows (writeFileTo), without a size.
  */
 export type PulledBody = {
   contentType: string;
@@ -49,8 +48,8 @@ export type PulledBody = {
    */
   complete(sent: number): Promise<boolean>;
 } & (
-  | { stream: Readable; size: number; file?: undefined; growth?: undefined }
-  | { file: FileHandle; growth: DocumentGrowth; size: null; stream?: undefined }
+  | { file: FileHandle; size: number; growth?: undefined }
+  | { file: FileHandle; growth: DocumentGrowth; size: null }
 );
 
 /**
@@ -257,7 +256,7 @@ export class PullDocuments {
       if (size !== null) {
         const whole = size;
         await send({
-          stream: handle.createReadStream({ autoClose: false }),
+          file: handle,
           size: whole,
           contentType: PDF,
           complete: async (sent) => sent === whole,

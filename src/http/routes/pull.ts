@@ -1,6 +1,6 @@
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { type Response, Router } from 'express';
-import { growingFileStream } from '../../adapters/growing-file.js';
+import { writeFileTo } from '../../adapters/growing-file.js';
 import type { PrintService } from '../../domain/printing.js';
 import type { PulledBody } from '../../domain/pull-documents.js';
 
@@ -37,27 +37,35 @@ export function pullRoutes(deps: { printing: PrintService }): Router {
   });
 
   /**
-   * show: streams the document once; a transfer the device breaks off fails the job. A document still
-   * downloading is sent as it grows (back-pressure: nothing is read ahead of what the connection
-   * takes); should its download fail or start again, the response is destroyed without its last
-   * chunk, so the device sees a broken transfer, never a short document.
+   * show: streams the document once; a transfer the device breaks off fails the job. The file goes out
+   * through a few reused buffers (writeFileTo), nothing read ahead of what the connection takes. A
+   * document still downloading is sent as it grows; should its download fail or start again, the
+   * response is destroyed without its last chunk, so the device sees a broken transfer, never a short
+   * document.
    */
   router.get('/pull/:capability', async (req, res) => {
     await deps.printing.fetchPulled(req.params.capability, async (body: PulledBody) => {
       documentHeaders(res, body);
-      const stream = body.growth ? growingFileStream(body.file, body.growth) : body.stream;
       let sent = 0;
-      stream.on('data', (chunk: Buffer) => {
-        sent += chunk.length;
-      });
+      const source = body.growth ? { growth: body.growth } : { size: body.size };
+      let outcome: 'sent' | 'stopped';
       try {
-        await pipeline(stream, res);
+        outcome = await writeFileTo(res, body.file, source, {
+          onWritten: (bytes) => {
+            sent += bytes;
+          },
+        });
+        if (outcome === 'sent') await finished(res);
       } catch (err) {
-        // A device that closes the connection as soon as it has the last byte can beat both the file's
-        // 'end' (so the response was not ended yet) and the response's own 'finish'. Every byte was
-        // handed to the connection, which is all a server can know of any transfer: it is complete.
+        // A device that closes the connection as soon as it has the last byte can beat the response's
+        // own 'finish'. Every byte was handed to the connection, which is all a server can know of any
+        // transfer: it is complete.
         if (await body.complete(sent)) return;
+        res.destroy();
         throw err;
+      }
+      if (outcome === 'stopped' && !(await body.complete(sent))) {
+        throw new Error('The device stopped fetching the document before its end.');
       }
     });
   });
