@@ -11,6 +11,7 @@ import { IppPrintSystem } from '../../src/adapters/ipp-printer.js';
 import { SAMPLE_IDS } from '../../src/dev/sample-data.js';
 import { type Stack, startStack } from '../../src/dev/stack.js';
 import { startVirtualPrinter, type VirtualPrinter } from '../../src/dev/virtual-printer.js';
+import type { PrinterConfig, PrinterDescription } from '../../src/domain/ports.js';
 import { PanelClient } from '../support/browser-less-client.js';
 
 const PDF =
@@ -43,6 +44,16 @@ describe('following a job by ippget events', () => {
     let system: IppPrintSystem;
     let documentPath: string;
     const config = () => ({ id: 'events', name: 'Events printer', uri: printer.uri });
+    /** Alice's one-copy PDF job, named `jobName`, to `to` as `description` describes it. */
+    const submitTo = (to: PrinterConfig, description: PrinterDescription, jobName: string) =>
+      system.submit(to, {
+        documentPath,
+        documentFormat: 'application/pdf',
+        jobName,
+        userName: 'alice@example.com',
+        ticket: { copies: 1 },
+        printer: description,
+      });
 
     beforeAll(async () => {
       printer = await startVirtualPrinter({
@@ -59,14 +70,7 @@ describe('following a job by ippget events', () => {
     it('reads ippget from the printer, subscribes with the job, and hears it end at once', async () => {
       const description = await system.describe(config());
       expect(description.facts.ippget).toBe(true);
-      const submitted = await system.submit(config(), {
-        documentPath,
-        documentFormat: 'application/pdf',
-        jobName: 'Events',
-        userName: 'alice@example.com',
-        ticket: { copies: 1 },
-        printer: description,
-      });
+      const submitted = await submitTo(config(), description, 'Events');
       expect(submitted.subscriptionId).toBeGreaterThan(0);
       const watch = {
         ippJobId: submitted.ippJobId,
@@ -98,14 +102,11 @@ describe('following a job by ippget events', () => {
       });
       try {
         const slowConfig = { id: 'slow', name: 'Slow printer', uri: slow.uri };
-        const submitted = await system.submit(slowConfig, {
-          documentPath,
-          documentFormat: 'application/pdf',
-          jobName: 'Slow',
-          userName: 'alice@example.com',
-          ticket: { copies: 1 },
-          printer: { ...description, facts: { ...description.facts, ippget: true } },
-        });
+        const submitted = await submitTo(
+          slowConfig,
+          { ...description, facts: { ...description.facts, ippget: true } },
+          'Slow',
+        );
         const watch = {
           ippJobId: submitted.ippJobId,
           subscriptionId: submitted.subscriptionId as number,
@@ -126,14 +127,7 @@ describe('following a job by ippget events', () => {
         const plainConfig = { id: 'plain', name: 'Plain printer', uri: plain.uri };
         const description = await system.describe(plainConfig);
         expect(description.facts.ippget).toBe(false);
-        const submitted = await system.submit(plainConfig, {
-          documentPath,
-          documentFormat: 'application/pdf',
-          jobName: 'Plain',
-          userName: 'alice@example.com',
-          ticket: { copies: 1 },
-          printer: description,
-        });
+        const submitted = await submitTo(plainConfig, description, 'Plain');
         expect(submitted.subscriptionId).toBeUndefined();
       } finally {
         await plain.close();
